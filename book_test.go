@@ -1,0 +1,933 @@
+package asyncbook_test
+
+// The book checker.
+//
+// The book promises that every listing is cut from the real source and every
+// output shown is what the program prints. The checker holds it to that. It
+// reads every Markdown page under the book directory and reports, as
+// problems naming file:line (paths relative to the repository root, which is
+// the book directory's parent):
+//
+//   - an mdBook include, {{#include PATH}}, {{#include PATH:ANCHOR}} or a line
+//     range PATH:N, PATH:N:M, PATH:N: or PATH::M (PATH relative to the page),
+//     whose file is missing or outside the repository, whose anchor is
+//     missing or empty, or whose lines are not in the file. Includes are
+//     expanded everywhere, code blocks included, as mdBook does; an escaped
+//     \{{#include ...}} is text and is left alone;
+//   - in every file the book includes, an anchor marker (ANCHOR: name,
+//     ANCHOR_END: name, anywhere in a line, as mdBook matches them) that is
+//     not balanced: an end without a start, a name opened again before it
+//     was closed, a start never closed;
+//   - in SUMMARY.md, a link to a page that does not exist (draft entries,
+//     [Title](), are fine), and any page under the book directory that
+//     SUMMARY.md does not list;
+//   - output blocks (```console blocks whose first line is `$ go run ./DIR
+//     ...`) whose output differs from what the program prints, and console
+//     blocks that cannot be run and are not marked
+//     <!-- check: skip REASON -->.
+//
+// Running programs is the job of a runner, so the checker's tests can use a
+// fake one; TestBook uses the real one, over the binaries TestMain built.
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// blockTimeout bounds one run of a program for an output block.
+const blockTimeout = 60 * time.Second
+
+// TestBook checks the book in book/ and runs every output block it shows
+// against the chapter programs TestMain built, one parallel subtest per block.
+func TestBook(t *testing.T) {
+	blocks, problems := loadBook(filepath.Join(programs.root, "book"))
+	for _, p := range problems {
+		t.Error(p)
+	}
+	run := programRunner(programs.root, blockTimeout)
+	for _, blk := range blocks {
+		t.Run(fmt.Sprintf("%s:%d", path.Base(blk.file), blk.line), func(t *testing.T) {
+			t.Parallel()
+			for _, p := range checkOutput(blk, run) {
+				t.Error(p)
+			}
+		})
+	}
+}
+
+// A problem is one thing wrong with the book, at a line of a file.
+type problem struct {
+	file string // slash-separated, relative to the repository root
+	line int    // 1-based
+	msg  string
+}
+
+// String formats p as file:line: message, the form editors and go vet use.
+func (p problem) String() string { return fmt.Sprintf("%s:%d: %s", p.file, p.line, p.msg) }
+
+// A command is what an output block runs: the chapter program in Dir, run
+// from the repository root with Args, its stdin either the bytes in Stdin
+// (an empty pipe when there are none) or the file StdinFile.
+type command struct {
+	Dir       string   // the program's directory relative to the root, e.g. "ch01-models"
+	Args      []string // arguments after the program's path
+	Stdin     []byte   // from a `printf '...' |` prefix
+	StdinFile string   // from a `< FILE` suffix: slash-separated, relative to the root
+}
+
+// A runner runs c and returns everything the program wrote to stdout and
+// stderr, interleaved as a terminal would show it, and its exit code. An
+// error means the program could not be run to completion (it is missing, or
+// it timed out, or a signal killed it).
+type runner func(c command) (output []byte, exitCode int, err error)
+
+// An outputBlock is a ```console block that the checker runs.
+type outputBlock struct {
+	file      string // the page, relative to the repository root
+	line      int    // the line of the `$ ` command
+	shell     string // the command as shown, after "$ "
+	cmd       command
+	want      []string // the lines shown after the command
+	numbers   bool     // shown numbers stand for any number
+	unordered bool     // lines are compared as a multiset
+}
+
+// checkBook checks the book in bookDir, running its output blocks one after
+// the other with run, and returns every problem found, in file and line order.
+// The repository root is bookDir's parent.
+func checkBook(bookDir string, run runner) []problem {
+	blocks, problems := loadBook(bookDir)
+	for _, blk := range blocks {
+		problems = append(problems, checkOutput(blk, run)...)
+	}
+	sortProblems(problems)
+	return problems
+}
+
+// sortProblems sorts ps by file, then line, keeping the order of problems
+// at the same line.
+func sortProblems(ps []problem) {
+	slices.SortStableFunc(ps, func(a, b problem) int {
+		if c := strings.Compare(a.file, b.file); c != 0 {
+			return c
+		}
+		return a.line - b.line
+	})
+}
+
+// loadBook reads every page under bookDir, makes every check that needs no
+// program run, and returns the output blocks to run with the problems found.
+func loadBook(bookDir string) ([]*outputBlock, []problem) {
+	bookDir, err := filepath.Abs(bookDir)
+	c := &checker{root: filepath.Dir(bookDir), bookDir: bookDir, anchored: make(map[string]bool)}
+	if err != nil {
+		c.report("book", 0, "%v", err)
+		return c.blocks, c.problems
+	}
+	var pages []string
+	err = filepath.WalkDir(bookDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && strings.HasSuffix(p, ".md") {
+			pages = append(pages, p)
+		}
+		return nil
+	})
+	if err != nil {
+		c.report(c.rel(bookDir), 0, "%v", err)
+		return c.blocks, c.problems
+	}
+	listed := c.checkSummary()
+	for _, p := range pages {
+		c.checkPage(p)
+		if p != filepath.Join(bookDir, "SUMMARY.md") && !listed[p] {
+			c.report(c.rel(p), 1, "page is not listed in %s", c.rel(filepath.Join(bookDir, "SUMMARY.md")))
+		}
+	}
+	sortProblems(c.problems)
+	return c.blocks, c.problems
+}
+
+// A checker accumulates what loadBook finds.
+type checker struct {
+	root     string // absolute; the repository root
+	bookDir  string // absolute
+	blocks   []*outputBlock
+	problems []problem
+	anchored map[string]bool // files whose anchors have been checked
+}
+
+func (c *checker) report(file string, line int, format string, args ...any) {
+	c.problems = append(c.problems, problem{file, line, fmt.Sprintf(format, args...)})
+}
+
+// rel returns the absolute path p relative to the root, slash-separated.
+func (c *checker) rel(p string) string {
+	r, err := filepath.Rel(c.root, p)
+	if err != nil {
+		return filepath.ToSlash(p)
+	}
+	return filepath.ToSlash(r)
+}
+
+// inRoot reports whether the absolute path p, after following symbolic
+// links, is inside the repository root.
+func (c *checker) inRoot(p string) bool {
+	root, err := filepath.EvalSymlinks(c.root)
+	if err != nil {
+		return false
+	}
+	if real, err := filepath.EvalSymlinks(p); err == nil {
+		p = real
+	}
+	r, err := filepath.Rel(root, p)
+	return err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) && !filepath.IsAbs(r)
+}
+
+// summaryLink matches a Markdown link, allowing one level of brackets in the
+// title (as in [Chapter 2: `Future[T]`]).
+var summaryLink = regexp.MustCompile(`\[((?:[^\[\]]|\[[^\]]*\])*)\]\(([^)]*)\)`)
+
+// checkSummary checks that every link in SUMMARY.md leads to a page, and
+// returns the set of pages listed (absolute paths).
+func (c *checker) checkSummary() map[string]bool {
+	listed := make(map[string]bool)
+	file := filepath.Join(c.bookDir, "SUMMARY.md")
+	lines, err := readLines(file)
+	if err != nil {
+		c.report(c.rel(file), 0, "%v", err)
+		return listed
+	}
+	for i, line := range lines {
+		for _, m := range summaryLink.FindAllStringSubmatch(line, -1) {
+			target, _, _ := strings.Cut(strings.TrimSpace(m[2]), "#")
+			switch {
+			case target == "":
+				// A draft chapter: listed, with no page yet.
+			case strings.Contains(target, "://") || path.IsAbs(target):
+				c.report(c.rel(file), i+1, "[%s](%s): a summary entry is a page in the book, by a relative path", m[1], m[2])
+			default:
+				p := filepath.Join(c.bookDir, filepath.FromSlash(target))
+				if _, err := os.Stat(p); err != nil {
+					c.report(c.rel(file), i+1, "[%s](%s): no such page %s", m[1], m[2], c.rel(p))
+				} else if !strings.HasSuffix(target, ".md") {
+					c.report(c.rel(file), i+1, "[%s](%s): a summary entry is a .md page", m[1], m[2])
+				}
+				listed[p] = true
+			}
+		}
+	}
+	return listed
+}
+
+// readLines returns the lines of a text file without their line endings.
+func readLines(file string) ([]string, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	return splitLines(string(data)), nil
+}
+
+// splitLines splits s into lines as Rust's str::lines does (and so as mdBook
+// counts them): on "\n", dropping a "\r" before it, with no empty last line
+// for a final newline.
+func splitLines(s string) []string {
+	if s == "" {
+		return nil
+	}
+	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSuffix(l, "\r")
+	}
+	return lines
+}
+
+// checkPage checks the includes, code fences and output blocks of one page.
+func (c *checker) checkPage(page string) {
+	data, err := os.ReadFile(page)
+	if err != nil {
+		c.report(c.rel(page), 0, "%v", err)
+		return
+	}
+	c.checkIncludes(page, string(data))
+	c.checkBlocks(page, splitLines(string(data)))
+}
+
+// link matches mdBook's links, {{#type target}}, and escaped ones,
+// \{{#...}}, which mdBook prints as text; the expression is mdBook's.
+var link = regexp.MustCompile(`\\\{\{#.*\}\}|\{\{\s*#([a-zA-Z0-9_]+)\s+([^}]+)\}\}`)
+
+// checkIncludes checks every include in the page text: its file exists in
+// the repository, and its anchor or line range is in the file.
+func (c *checker) checkIncludes(page, text string) {
+	for _, m := range link.FindAllStringSubmatchIndex(text, -1) {
+		if text[m[0]] == '\\' {
+			continue
+		}
+		kind := text[m[2]:m[3]]
+		if kind != "include" && kind != "rustdoc_include" {
+			continue
+		}
+		line := 1 + strings.Count(text[:m[0]], "\n")
+		target := strings.Fields(text[m[4]:m[5]])
+		if len(target) == 0 {
+			c.report(c.rel(page), line, "%s: include of no file", text[m[0]:m[1]])
+			continue
+		}
+		c.checkInclude(page, line, text[m[0]:m[1]], target[0])
+	}
+}
+
+// checkInclude checks one include, shown as link, of target (PATH or
+// PATH:SPEC) on line of page.
+func (c *checker) checkInclude(page string, line int, link, target string) {
+	where := c.rel(page)
+	file, spec, hasSpec := strings.Cut(target, ":")
+	if filepath.IsAbs(file) || path.IsAbs(file) {
+		c.report(where, line, "%s: include a file by a path relative to the page, not an absolute path", link)
+		return
+	}
+	p := filepath.Join(filepath.Dir(page), filepath.FromSlash(file))
+	if !c.inRoot(p) {
+		c.report(where, line, "%s: %s is outside the repository", link, file)
+		return
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			err = errors.New("no such file")
+		}
+		c.report(where, line, "%s: %s: %v", link, c.rel(p), err)
+		return
+	}
+	lines := splitLines(string(data))
+	c.checkAnchors(p, lines)
+	if !hasSpec {
+		return
+	}
+
+	// The include's range or anchor, parsed as mdBook parses it
+	// (parse_range_or_anchor in mdBook's src/preprocess/links.rs), except
+	// that what mdBook quietly clamps or ignores is reported here.
+	parts := strings.SplitN(spec, ":", 3)
+	start, startErr := strconv.Atoi(parts[0])
+	if parts[0] != "" && startErr != nil {
+		c.checkAnchored(where, line, link, p, lines, parts[0])
+		return
+	}
+	hasStart := parts[0] != ""
+	end, hasEnd := len(lines), false
+	switch {
+	case len(parts) == 1: // PATH:N, one line (PATH: is the whole file)
+		if hasStart {
+			end, hasEnd = start, true
+		}
+	case parts[1] == "": // PATH:N: or PATH::, to the end
+	default:
+		n, err := strconv.Atoi(parts[1])
+		if err != nil {
+			c.report(where, line, "%s: bad line range: %q is not a line number", link, parts[1])
+			return
+		}
+		end, hasEnd = n, true
+	}
+	if !hasStart {
+		start = 1
+	}
+	n := len(lines)
+	switch {
+	case hasStart && start < 1, hasEnd && end < 1:
+		c.report(where, line, "%s: bad line range: lines are numbered from 1", link)
+	case start > n || end > n:
+		c.report(where, line, "%s: lines %d to %d are not all in %s, which has %d lines", link, start, end, c.rel(p), n)
+	case start > end:
+		c.report(where, line, "%s: bad line range: %d comes after %d", link, start, end)
+	}
+}
+
+// Anchor markers, as mdBook matches them (ANCHOR_START and ANCHOR_END in
+// mdBook's src/utils/string.rs): anywhere in a line, at most one of each kind
+// per line.
+var (
+	anchorStart = regexp.MustCompile(`ANCHOR:\s*([\w_-]+)`)
+	anchorEnd   = regexp.MustCompile(`ANCHOR_END:\s*([\w_-]+)`)
+)
+
+// checkAnchored checks that the anchor name exists in the file p and that
+// the lines it marks are not all blank. The lines are those mdBook takes
+// (take_anchored_lines): after the start marker, up to the matching end,
+// without any line holding a marker.
+func (c *checker) checkAnchored(where string, line int, link, p string, lines []string, name string) {
+	found, content := false, false
+	for _, l := range lines {
+		if !found {
+			if m := anchorStart.FindStringSubmatch(l); m != nil && m[1] == name {
+				found = true
+			}
+			continue
+		}
+		if m := anchorEnd.FindStringSubmatch(l); m != nil {
+			if m[1] == name {
+				break
+			}
+			continue
+		}
+		if !anchorStart.MatchString(l) && strings.TrimSpace(l) != "" {
+			content = true
+		}
+	}
+	switch {
+	case !found:
+		c.report(where, line, "%s: no anchor %q in %s", link, name, c.rel(p))
+	case !content:
+		c.report(where, line, "%s: anchor %q in %s marks no code", link, name, c.rel(p))
+	}
+}
+
+// checkAnchors checks, once per file, that the anchor markers in an included
+// file balance: each name opened is closed later, and not opened again while
+// open; each end closes an open name.
+func (c *checker) checkAnchors(p string, lines []string) {
+	if c.anchored[p] {
+		return
+	}
+	c.anchored[p] = true
+	where := c.rel(p)
+	open := make(map[string]int) // name -> line it was opened on
+	for i, l := range lines {
+		type marker struct {
+			at    int
+			name  string
+			start bool
+		}
+		var ms []marker
+		if m := anchorStart.FindStringSubmatchIndex(l); m != nil {
+			ms = append(ms, marker{m[0], l[m[2]:m[3]], true})
+		}
+		if m := anchorEnd.FindStringSubmatchIndex(l); m != nil {
+			ms = append(ms, marker{m[0], l[m[2]:m[3]], false})
+		}
+		slices.SortFunc(ms, func(a, b marker) int { return a.at - b.at })
+		for _, m := range ms {
+			switch first, isOpen := open[m.name]; {
+			case m.start && isOpen:
+				c.report(where, i+1, "ANCHOR: %s opened again; it is still open from line %d", m.name, first)
+			case m.start:
+				open[m.name] = i + 1
+			case !isOpen:
+				c.report(where, i+1, "ANCHOR_END: %s has no ANCHOR: %s before it", m.name, m.name)
+			default:
+				delete(open, m.name)
+			}
+		}
+	}
+	for name, at := range open {
+		c.report(where, at, "ANCHOR: %s is never closed by ANCHOR_END: %s", name, name)
+	}
+}
+
+// checkComment matches the check options line before a ```console fence.
+var checkComment = regexp.MustCompile(`^\s*<!--\s*check:(.*?)-->\s*$`)
+
+// A fence is an open fenced code block.
+type fence struct {
+	line   int    // of the opening fence, 1-based
+	marker string // the fence's run of ` or ~
+	indent int    // spaces before the opening fence
+	info   string // the info string
+	body   []string
+}
+
+// checkBlocks finds the fenced code blocks in the page's lines, checks every
+// ```console block and its check comment, and collects the output blocks to
+// run.
+func (c *checker) checkBlocks(page string, lines []string) {
+	where := c.rel(page)
+	var f *fence
+	for i, l := range lines {
+		trimmed := strings.TrimLeft(l, " ")
+		indent := len(l) - len(trimmed)
+		if f != nil {
+			if run := fenceRun(trimmed); strings.HasPrefix(run, f.marker) && strings.TrimSpace(trimmed[len(run):]) == "" {
+				if isConsole(f.info) {
+					c.consoleBlock(where, lines, f)
+				}
+				f = nil
+				continue
+			}
+			n := min(indent, f.indent)
+			f.body = append(f.body, l[n:])
+			continue
+		}
+		if run := fenceRun(trimmed); run != "" {
+			info := strings.TrimSpace(trimmed[len(run):])
+			if run[0] == '`' && strings.Contains(info, "`") {
+				continue // inline code, not a fence
+			}
+			f = &fence{line: i + 1, marker: run, indent: indent, info: info}
+			continue
+		}
+		if checkComment.MatchString(l) {
+			next := ""
+			if i+1 < len(lines) {
+				next = strings.TrimLeft(lines[i+1], " ")
+			}
+			if run := fenceRun(next); run == "" || !isConsole(next[len(run):]) {
+				c.report(where, i+1, "a check comment goes on the line right before a ```console fence")
+			}
+		}
+	}
+	if f != nil {
+		c.report(where, f.line, "code block is never closed")
+	}
+}
+
+// isConsole reports whether a fence's info string makes it a console block.
+func isConsole(info string) bool {
+	words := strings.Fields(info)
+	return len(words) > 0 && words[0] == "console"
+}
+
+// fenceRun returns the run of three or more backticks or tildes that starts
+// s, or "".
+func fenceRun(s string) string {
+	if len(s) < 3 || (s[0] != '`' && s[0] != '~') {
+		return ""
+	}
+	n := 0
+	for n < len(s) && s[n] == s[0] {
+		n++
+	}
+	if n < 3 {
+		return ""
+	}
+	return s[:n]
+}
+
+// consoleBlock checks one ```console block, whose fence f is on a page
+// (where) with the given lines, and records it for running if it is an
+// output block.
+func (c *checker) consoleBlock(where string, lines []string, f *fence) {
+	cmdLine := f.line + 1
+	var numbers, unordered bool
+	if f.line >= 2 {
+		if m := checkComment.FindStringSubmatch(lines[f.line-2]); m != nil {
+			opts := strings.Fields(m[1])
+			switch {
+			case len(opts) == 0:
+				c.report(where, f.line-1, "empty check comment: want numbers, unordered or skip REASON")
+				return
+			case opts[0] == "skip":
+				if len(opts) == 1 {
+					c.report(where, f.line-1, "<!-- check: skip --> needs a reason: <!-- check: skip REASON -->")
+				}
+				return
+			}
+			for _, o := range opts {
+				switch o {
+				case "numbers":
+					numbers = true
+				case "unordered":
+					unordered = true
+				default:
+					c.report(where, f.line-1, "unknown check option %q: want numbers, unordered or skip REASON", o)
+					return
+				}
+			}
+		}
+	}
+	const how = "an output block starts with `$ go run ./DIR ...`; mark a console block that is not one with <!-- check: skip REASON -->"
+	if len(f.body) == 0 || !strings.HasPrefix(f.body[0], "$ ") {
+		c.report(where, cmdLine, "%s", how)
+		return
+	}
+	shell := strings.TrimPrefix(f.body[0], "$ ")
+	cmd, err := parseCommand(shell)
+	if err != nil {
+		c.report(where, cmdLine, "$ %s: %v; %s", shell, err, how)
+		return
+	}
+	if cmd.StdinFile != "" {
+		p := filepath.Join(c.root, filepath.FromSlash(cmd.StdinFile))
+		if !c.inRoot(p) {
+			c.report(where, cmdLine, "$ %s: %s is outside the repository", shell, cmd.StdinFile)
+			return
+		}
+		if _, err := os.Stat(p); err != nil {
+			c.report(where, cmdLine, "$ %s: no such file %s", shell, cmd.StdinFile)
+			return
+		}
+	}
+	c.blocks = append(c.blocks, &outputBlock{
+		file: where, line: cmdLine, shell: shell, cmd: cmd,
+		want: f.body[1:], numbers: numbers, unordered: unordered,
+	})
+}
+
+// parseCommand parses the command of an output block (the text after "$ "):
+//
+//	[printf FORMAT |] go run ./DIR [ARG...] [< FILE]
+//
+// Words are split and quoted as a POSIX shell does; FORMAT is expanded as
+// printf does, with no arguments; DIR and FILE are relative to the
+// repository root. Anything else a shell would do (other operators,
+// variables, globs) is an error, since the checker could not do the same.
+func parseCommand(s string) (command, error) {
+	var c command
+	toks, err := shellSplit(s)
+	if err != nil {
+		return c, err
+	}
+	word := func(i int, want string) bool {
+		return i < len(toks) && !toks[i].op && (want == "" || toks[i].text == want)
+	}
+	i := 0
+	hasPrintf := false
+	if word(0, "printf") {
+		if !word(1, "") || len(toks) < 3 || !toks[2].op || toks[2].text != "|" {
+			return c, errors.New("want printf 'FORMAT' | go run ...")
+		}
+		if c.Stdin, err = printfFormat(toks[1].text); err != nil {
+			return c, err
+		}
+		hasPrintf = true
+		i = 3
+	}
+	if !word(i, "go") || !word(i+1, "run") || !word(i+2, "") {
+		return c, errors.New("not a go run command")
+	}
+	pkg := toks[i+2].text
+	dir := path.Clean(strings.TrimPrefix(pkg, "./"))
+	if !strings.HasPrefix(pkg, "./") || dir == "." || dir == ".." || strings.HasPrefix(dir, "../") {
+		return c, fmt.Errorf("go run %s: want go run ./DIR, DIR a chapter directory (go run flags are not supported)", pkg)
+	}
+	c.Dir = dir
+	for i += 3; i < len(toks); i++ {
+		t := toks[i]
+		switch {
+		case !t.op:
+			c.Args = append(c.Args, t.text)
+		case t.text == "<" && word(i+1, "") && i+2 == len(toks):
+			if hasPrintf {
+				return c, errors.New("stdin from both printf and <")
+			}
+			c.StdinFile = path.Clean(toks[i+1].text)
+			if path.IsAbs(c.StdinFile) {
+				return c, fmt.Errorf("< %s: use a path relative to the repository root", c.StdinFile)
+			}
+			return c, nil
+		default:
+			return c, fmt.Errorf("%q: only `< FILE` may follow the arguments", t.text)
+		}
+	}
+	return c, nil
+}
+
+// A token is a shell word, or an operator (| or <).
+type token struct {
+	text string
+	op   bool
+}
+
+// shellSplit splits s into words as a POSIX shell does, with single quotes,
+// double quotes and backslash escapes, and the operators | and <. It
+// refuses what would need more of a shell: other operators, substitutions,
+// globs, comments, home directories.
+func shellSplit(s string) ([]token, error) {
+	var (
+		toks   []token
+		word   strings.Builder
+		inWord bool
+	)
+	flush := func() {
+		if inWord {
+			toks = append(toks, token{text: word.String()})
+			word.Reset()
+			inWord = false
+		}
+	}
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case ch == ' ' || ch == '\t':
+			flush()
+		case ch == '|' || ch == '<':
+			flush()
+			toks = append(toks, token{text: string(ch), op: true})
+		case ch == '\'':
+			j := strings.IndexByte(s[i+1:], '\'')
+			if j < 0 {
+				return nil, errors.New("unterminated single quote")
+			}
+			word.WriteString(s[i+1 : i+1+j])
+			inWord = true
+			i += 1 + j
+		case ch == '"':
+			inWord = true
+			for i++; ; i++ {
+				if i >= len(s) {
+					return nil, errors.New("unterminated double quote")
+				}
+				if s[i] == '"' {
+					break
+				}
+				if s[i] == '$' || s[i] == '`' {
+					return nil, fmt.Errorf("%q inside double quotes: substitutions are not supported", s[i])
+				}
+				if s[i] == '\\' && i+1 < len(s) && strings.IndexByte("$`\"\\", s[i+1]) >= 0 {
+					i++
+				}
+				word.WriteByte(s[i])
+			}
+		case ch == '\\':
+			if i+1 >= len(s) {
+				return nil, errors.New("backslash at the end of the line")
+			}
+			i++
+			word.WriteByte(s[i])
+			inWord = true
+		case strings.IndexByte(">;&()$`*?[", ch) >= 0, !inWord && (ch == '#' || ch == '~'):
+			return nil, fmt.Errorf("unquoted %q: only | and < are supported", ch)
+		default:
+			word.WriteByte(ch)
+			inWord = true
+		}
+	}
+	flush()
+	return toks, nil
+}
+
+// printfFormat returns what printf prints for format with no arguments:
+// the escapes \n \t \r \a \b \f \v \\ \' \" and \NNN (octal) are expanded
+// and %% is %. Any other escape or conversion is an error.
+func printfFormat(format string) ([]byte, error) {
+	var b []byte
+	for i := 0; i < len(format); i++ {
+		switch ch := format[i]; ch {
+		case '\\':
+			i++
+			if i >= len(format) {
+				return nil, errors.New("printf: backslash at the end of the format")
+			}
+			if e := strings.IndexByte(`ntrabfv\'"`, format[i]); e >= 0 {
+				b = append(b, "\n\t\r\a\b\f\v\\'\""[e])
+				continue
+			}
+			if format[i] < '0' || format[i] > '7' {
+				return nil, fmt.Errorf("printf: unsupported escape \\%c", format[i])
+			}
+			v, n := 0, 0
+			for ; n < 3 && i < len(format) && format[i] >= '0' && format[i] <= '7'; n++ {
+				v = v*8 + int(format[i]-'0')
+				i++
+			}
+			i--
+			b = append(b, byte(v))
+		case '%':
+			if i+1 >= len(format) || format[i+1] != '%' {
+				return nil, errors.New("printf: conversions are not supported (write %% for %)")
+			}
+			i++
+			b = append(b, '%')
+		default:
+			b = append(b, ch)
+		}
+	}
+	return b, nil
+}
+
+// checkOutput runs an output block with run and compares what the program
+// prints with what the block shows.
+func checkOutput(blk *outputBlock, run runner) []problem {
+	out, code, err := run(blk.cmd)
+	if err != nil {
+		return []problem{{blk.file, blk.line, fmt.Sprintf("$ %s: %v", blk.shell, err)}}
+	}
+	got := string(out)
+	if code != 0 {
+		if got != "" && !strings.HasSuffix(got, "\n") {
+			got += "\n"
+		}
+		got += fmt.Sprintf("exit status %d\n", code)
+	}
+	if diff, ok := compareOutput(blk.want, splitLines(got), blk.numbers, blk.unordered); !ok {
+		mode := ""
+		switch {
+		case blk.numbers && blk.unordered:
+			mode = " (any numbers, any order)"
+		case blk.numbers:
+			mode = " (any numbers)"
+		case blk.unordered:
+			mode = " (any order)"
+		}
+		return []problem{{blk.file, blk.line, fmt.Sprintf("$ %s: the book shows other output than the program prints%s (-book +program):\n%s", blk.shell, mode, diff)}}
+	}
+	return nil
+}
+
+// number is what a number is, in an output block checked with numbers.
+const number = `[0-9]+(?:\.[0-9]+)?`
+
+var numberRE = regexp.MustCompile(number)
+
+// numbersPattern returns an expression matching the lines that read like
+// line with any number in place of each of line's numbers: the rest of the
+// line, units included, must be the same.
+func numbersPattern(line string) *regexp.Regexp {
+	var b strings.Builder
+	b.WriteString("^")
+	last := 0
+	for _, m := range numberRE.FindAllStringIndex(line, -1) {
+		b.WriteString(regexp.QuoteMeta(line[last:m[0]]))
+		b.WriteString(number)
+		last = m[1]
+	}
+	b.WriteString(regexp.QuoteMeta(line[last:]))
+	b.WriteString("$")
+	return regexp.MustCompile(b.String())
+}
+
+// compareOutput reports whether the program's lines got match the lines
+// want shown in the book, exactly, or with numbers standing for any number,
+// and in order or as a multiset. If not, it returns a diff of want against
+// got in which the lines of got that matched are shown as their want line,
+// so only real differences stand out.
+func compareOutput(want, got []string, numbers, unordered bool) (diff string, ok bool) {
+	matches := func(w, g string) bool { return w == g }
+	if numbers {
+		pats := make(map[string]*regexp.Regexp)
+		matches = func(w, g string) bool {
+			p, ok := pats[w]
+			if !ok {
+				p = numbersPattern(w)
+				pats[w] = p
+			}
+			return p.MatchString(g)
+		}
+	}
+	shown := slices.Clone(got)
+	ok = len(want) == len(got)
+	if !unordered {
+		for i := range min(len(want), len(got)) {
+			if matches(want[i], got[i]) {
+				shown[i] = want[i]
+			} else {
+				ok = false
+			}
+		}
+	} else {
+		pair := matchLines(want, got, matches)
+		for w, g := range pair {
+			if g >= 0 {
+				shown[g] = want[w]
+			} else {
+				ok = false
+			}
+		}
+		want = slices.Clone(want)
+		slices.Sort(want)
+		slices.Sort(shown)
+	}
+	if ok {
+		return "", true
+	}
+	return cmp.Diff(want, shown), false
+}
+
+// matchLines pairs each want line with a distinct got line it matches, as
+// many as can be paired (a maximum bipartite matching, found by augmenting
+// paths), and returns for each want line the index of its got line or -1.
+func matchLines(want, got []string, matches func(w, g string) bool) []int {
+	pairW := make([]int, len(want))
+	pairG := make([]int, len(got))
+	for i := range pairW {
+		pairW[i] = -1
+	}
+	for i := range pairG {
+		pairG[i] = -1
+	}
+	var augment func(w int, seen []bool) bool
+	augment = func(w int, seen []bool) bool {
+		for g := range got {
+			if seen[g] || !matches(want[w], got[g]) {
+				continue
+			}
+			seen[g] = true
+			if pairG[g] < 0 || augment(pairG[g], seen) {
+				pairW[w], pairG[g] = g, w
+				return true
+			}
+		}
+		return false
+	}
+	for w := range want {
+		augment(w, make([]bool, len(got)))
+	}
+	return pairW
+}
+
+// programRunner returns the runner TestBook uses: it runs the binary TestMain
+// built for c.Dir, from root, for at most timeout. Stdout and stderr share
+// one pipe, so their lines interleave as they would in a terminal. Stdin is
+// the file c.StdinFile, or a pipe holding c.Stdin (empty if there is none;
+// a pipe, not /dev/null, which epoll refuses).
+func programRunner(root string, timeout time.Duration) runner {
+	return func(c command) ([]byte, int, error) {
+		exe, err := programPath(c.Dir)
+		if err != nil {
+			return nil, 0, err
+		}
+		return runProgram(root, exe, c, timeout)
+	}
+}
+
+// runProgram runs the program exe as the runner type describes.
+func runProgram(root, exe string, c command, timeout time.Duration) ([]byte, int, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, exe, c.Args...)
+	cmd.Dir = root
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &out // the same writer: exec gives the child one pipe for both
+	cmd.WaitDelay = 5 * time.Second
+	if c.StdinFile != "" {
+		f, err := os.Open(filepath.Join(root, filepath.FromSlash(c.StdinFile)))
+		if err != nil {
+			return nil, 0, err
+		}
+		defer f.Close()
+		cmd.Stdin = f
+	} else {
+		cmd.Stdin = bytes.NewReader(c.Stdin) // not an *os.File, so exec makes a pipe
+	}
+	err := cmd.Run()
+	if ctx.Err() != nil {
+		return nil, 0, fmt.Errorf("timed out after %v; output so far:\n%s", timeout, out.Bytes())
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && ee.Exited() {
+		return out.Bytes(), ee.ExitCode(), nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("%v; output:\n%s", err, out.Bytes())
+	}
+	return out.Bytes(), 0, nil
+}

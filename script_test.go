@@ -1,0 +1,243 @@
+// Package asyncbook_test is the workbook's root-level test: it builds every
+// chapter program, runs the testscript files in testdata/ against them, and
+// checks the book in book/ (its listings, its summary and every output it
+// shows).
+//
+// # How the pieces fit
+//
+// TestMain builds each chapter program (every chNN-*/ directory holding a
+// main.go) exactly once per test run, into a temporary bin directory, with
+// the go command that go test puts first on PATH. When this test binary is
+// built with -race, so are the programs, so `go test -race ./...` race-checks
+// what the scripts and the book run, not only the package tests. A program
+// that fails to build does not stop the run: TestMain prints the compiler's
+// output, TestPrograms fails for that chapter, and every script or output
+// block that needs the program fails saying why.
+//
+// TestScripts runs testscript over testdata/*.txtar with the bin directory
+// first on PATH and $REPO set to the repository root. Each script runs under
+// its own deadline, so a program that hangs fails its script instead of
+// hanging the run.
+//
+// TestBook (book_test.go) runs the book checker over book/; the checker's own
+// tests, over small broken books, are in bookcheck_test.go.
+package asyncbook_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// programs describes the chapter programs TestMain built. It is written once,
+// by TestMain before any test runs, and only read afterwards.
+var programs struct {
+	root   string            // absolute path of the repository root
+	binDir string            // where the binaries are, one per chapter, named for its directory
+	dirs   []string          // every chapter directory with a main.go, e.g. "ch01-models"
+	failed map[string]string // chapter directory -> output of its failed go build
+}
+
+// scriptTimeout bounds one testscript file, from its start to its end: a
+// chapter program that hangs makes its script fail after this long (or
+// earlier, if go test's own -timeout comes first).
+const scriptTimeout = 2 * time.Minute
+
+func TestMain(m *testing.M) {
+	os.Exit(testMain(m))
+}
+
+// testMain builds the chapter programs, runs the tests and removes the
+// binaries; it returns the process exit code.
+func testMain(m *testing.M) int {
+	root, err := os.Getwd()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "asyncbook test:", err)
+		return 1
+	}
+	binDir, err := os.MkdirTemp("", "asyncbook-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "asyncbook test:", err)
+		return 1
+	}
+	defer os.RemoveAll(binDir)
+
+	programs.root = root
+	programs.binDir = binDir
+	if err := buildPrograms(); err != nil {
+		fmt.Fprintln(os.Stderr, "asyncbook test:", err)
+		return 1
+	}
+	return m.Run()
+}
+
+// buildPrograms finds the chapter programs under programs.root and builds
+// them into programs.binDir. It first builds all of them with one go build,
+// which shares the work; if that fails, it builds each on its own, so that
+// one broken chapter does not hide the others and its error names it.
+// Compiler output for a failed chapter is printed to stderr and kept in
+// programs.failed. The error result is for failures that are not a chapter's
+// fault, such as a missing go command.
+func buildPrograms() error {
+	mains, err := filepath.Glob(filepath.Join(programs.root, "ch[0-9][0-9]-*", "main.go"))
+	if err != nil {
+		return err
+	}
+	programs.failed = make(map[string]string)
+	for _, m := range mains {
+		programs.dirs = append(programs.dirs, filepath.Base(filepath.Dir(m)))
+	}
+	if len(programs.dirs) == 0 {
+		return nil
+	}
+	if _, err := exec.LookPath("go"); err != nil {
+		return fmt.Errorf("cannot build the chapter programs: %v", err)
+	}
+	if _, err := goBuild(programs.dirs...); err == nil {
+		return nil
+	}
+	for _, dir := range programs.dirs {
+		if out, err := goBuild(dir); err != nil {
+			programs.failed[dir] = out
+			fmt.Fprintf(os.Stderr, "asyncbook test: go build ./%s failed (%v):\n%s\n", dir, err, out)
+		}
+	}
+	return nil
+}
+
+// goBuild runs go build for the chapter directories dirs, writing the
+// binaries into programs.binDir, and returns the go command's output.
+func goBuild(dirs ...string) (string, error) {
+	args := []string{"build"}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	args = append(args, "-o", programs.binDir+string(filepath.Separator))
+	for _, d := range dirs {
+		args = append(args, "./"+d)
+	}
+	cmd := exec.Command("go", args...)
+	cmd.Dir = programs.root
+	out, err := cmd.CombinedOutput()
+	return string(bytes.TrimSpace(out)), err
+}
+
+// programPath returns where TestMain put the binary for the chapter directory
+// dir, or an error saying why there is none.
+func programPath(dir string) (string, error) {
+	if strings.ContainsAny(dir, `/\`) {
+		return "", fmt.Errorf("./%s is not a chapter program: only chNN-*/ directories with a main.go are built", dir)
+	}
+	if out, ok := programs.failed[dir]; ok {
+		return "", fmt.Errorf("./%s did not build:\n%s", dir, out)
+	}
+	exe := filepath.Join(programs.binDir, dir)
+	if runtime.GOOS == "windows" {
+		exe += ".exe"
+	}
+	if _, err := os.Stat(exe); err != nil {
+		return "", fmt.Errorf("no program built for ./%s: only chNN-*/ directories with a main.go are built", dir)
+	}
+	return exe, nil
+}
+
+// TestPrograms fails once for each chapter program that did not build, with
+// the compiler's output, so a broken chapter is reported by name.
+func TestPrograms(t *testing.T) {
+	if len(programs.dirs) == 0 {
+		t.Skip("no chapter programs (chNN-*/main.go) yet")
+	}
+	for _, dir := range programs.dirs {
+		t.Run(dir, func(t *testing.T) {
+			if out, ok := programs.failed[dir]; ok {
+				t.Fatalf("go build ./%s failed:\n%s", dir, out)
+			}
+		})
+	}
+}
+
+// scriptName is the form of a script's file name: testdata/chNN-behaviour.txtar.
+var scriptName = regexp.MustCompile(`^ch[0-9][0-9]-[a-z0-9]+(-[a-z0-9]+)*\.txtar$`)
+
+// TestScripts runs every testdata/*.txtar with testscript. Scripts run the
+// chapter programs by name (`exec ch01-models ...`); $REPO is the repository
+// root. Each script must be named chNN-behaviour.txtar and start with a
+// `#` comment saying what it checks.
+func TestScripts(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join(programs.root, "testdata", "*.txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Skip("no scripts in testdata/*.txtar yet")
+	}
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".txtar")
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			checkScriptConventions(t, file)
+			deadline := time.Now().Add(scriptTimeout)
+			if d, ok := t.Deadline(); ok && d.Before(deadline) {
+				deadline = d
+			}
+			testscript.RunT(scriptT{t}, testscript.Params{
+				Files:               []string{file},
+				Setup:               setupScript,
+				RequireExplicitExec: true,
+				RequireUniqueNames:  true,
+				Deadline:            deadline,
+			})
+		})
+	}
+}
+
+// checkScriptConventions reports a script whose name or first line breaks the
+// conventions in testdata/README.md. It does not stop the script from running.
+func checkScriptConventions(t *testing.T, file string) {
+	rel := "testdata/" + filepath.Base(file)
+	if !scriptName.MatchString(filepath.Base(file)) {
+		t.Errorf("%s: a script is named chNN-behaviour.txtar (lower case, words joined by -)", rel)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(data, []byte("#")) {
+		t.Errorf("%s:1: a script starts with a # comment saying what it checks", rel)
+	}
+}
+
+// setupScript puts the chapter programs first on the script's PATH and sets
+// $REPO to the repository root.
+func setupScript(env *testscript.Env) error {
+	env.Setenv("PATH", programs.binDir+string(os.PathListSeparator)+env.Getenv("PATH"))
+	env.Setenv("REPO", programs.root)
+	return nil
+}
+
+// scriptT adapts a *testing.T to testscript.T so that testscript.RunT runs
+// one script inside the caller's own subtest instead of opening another one.
+// That is what gives each script its own deadline: RunT starts its clock when
+// it is called, and the caller calls it only once its parallel subtest is
+// running.
+type scriptT struct {
+	*testing.T
+}
+
+// Run runs f as part of the current test.
+func (t scriptT) Run(_ string, f func(testscript.T)) { f(t) }
+
+// Parallel does nothing: the caller's subtest is already parallel.
+func (t scriptT) Parallel() {}
+
+// Verbose reports whether go test was given -v.
+func (t scriptT) Verbose() bool { return testing.Verbose() }
