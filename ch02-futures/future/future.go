@@ -25,14 +25,27 @@
 //     than returning a stale or zero value that would hide the bug.
 //  4. A waker may be woken from any goroutine, at any time, any number of
 //     times, including after the task has finished. Waking is cheap and never
-//     blocks; it only schedules a later poll.
+//     blocks; it only asks for a later poll.
+//
+// Poll itself is not safe for concurrent use. A future belongs to one task,
+// and the task's executor polls it from one goroutine at a time; only Wake
+// crosses from goroutine to goroutine.
+//
+// # Combinators
+//
+// [Func] turns a function into a future; [Ready] is a future that is done at
+// once. [Map] and [Then] run one future after another; [Join], [TryJoin] and
+// [Select] run several at once, inside one task, by polling each of them in
+// turn. Each is a small state machine that keeps the four rules: it passes
+// the Context it was polled with straight down to its children, it never
+// polls a child that has finished, and it panics if it is itself polled
+// after it was done or cancelled.
 //
 // # Errors
 //
 // A future that can fail produces a [Result]: Future[Result[T]] carries a
 // value or an error, in the same way a Go function returns (T, error). The
-// fail-fast combinators ([TryJoin]) and every later chapter use this one
-// shape.
+// fail-fast combinator [TryJoin] and every later chapter use this one shape.
 //
 // # Abandoning a future
 //
@@ -41,7 +54,9 @@
 // collector cannot see: a timer in a heap, interest registered with the
 // kernel. A future that holds such a thing implements [Canceler], and whoever
 // abandons it before it is done calls [Cancel]. The combinators in this
-// package forward Cancel to the children they still own.
+// package forward Cancel to the children they still hold: [Select] cancels
+// the losers, [TryJoin] cancels the rest when one child fails, and
+// cancelling a combinator cancels every child it has not yet seen finish.
 package future
 
 import "fmt"
@@ -156,3 +171,7 @@ func Cancel(f any) {
 
 // pollAfterDone is the panic message for rule 3 of the contract.
 const pollAfterDone = "future: Poll called after the future was done"
+
+// pollAfterCancel is the panic message for polling a combinator after
+// Cancel: its children are gone, so there is nothing left to poll.
+const pollAfterCancel = "future: Poll called after the future was cancelled"

@@ -1,0 +1,105 @@
+package future_test
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/asyncbook/asyncbook/ch02-futures/future"
+)
+
+// countdown returns a future that is pending n times and then done with v.
+// Before each Pending it wakes its own waker, which keeps rule 1: it is
+// ready to make progress again at once.
+func countdown[T any](n int, v T) future.Future[T] {
+	return future.Func[T](func(cx *future.Context) future.Poll[T] {
+		if n == 0 {
+			return future.Done(v)
+		}
+		n--
+		cx.Waker().Wake()
+		return future.Pending[T]()
+	})
+}
+
+// drive polls f by hand until it is done, printing every result. There is
+// no executor yet, so it polls again at once; NoopWaker is enough.
+func drive[T any](f future.Future[T]) {
+	cx := future.NewContext(future.NoopWaker)
+	for {
+		p := f.Poll(cx)
+		fmt.Println(p)
+		if p.IsDone() {
+			return
+		}
+	}
+}
+
+func ExampleReady() {
+	drive(future.Ready("hello"))
+	// Output:
+	// Done(hello)
+}
+
+func ExampleFunc() {
+	polls := 0
+	f := future.Func[int](func(cx *future.Context) future.Poll[int] {
+		polls++
+		if polls < 3 {
+			cx.Waker().Wake() // rule 1: ask to be polled again
+			return future.Pending[int]()
+		}
+		return future.Done(polls)
+	})
+	drive(f)
+	// Output:
+	// Pending
+	// Pending
+	// Done(3)
+}
+
+func ExampleMap() {
+	drive(future.Map(countdown(1, "gopher"), strings.ToUpper))
+	// Output:
+	// Pending
+	// Done(GOPHER)
+}
+
+func ExampleThen() {
+	// Then is `n := first.await; second(n).await`: the second future is
+	// made from the first one's value.
+	f := future.Then(countdown(1, 6), func(n int) future.Future[int] {
+		return countdown(1, n*7)
+	})
+	drive(f)
+	// Output:
+	// Pending
+	// Pending
+	// Done(42)
+}
+
+func ExampleJoin() {
+	drive(future.Join(countdown(2, "a"), future.Ready("b"), countdown(1, "c")))
+	// Output:
+	// Pending
+	// Pending
+	// Done([a b c])
+}
+
+func ExampleTryJoin() {
+	f := future.TryJoin(
+		countdown(5, future.Ok(1)),
+		countdown(1, future.Err[int](errors.New("disk full"))),
+	)
+	drive(f)
+	// Output:
+	// Pending
+	// Done({[] disk full})
+}
+
+func ExampleSelect() {
+	drive(future.Select(countdown(3, "slow"), countdown(1, "fast")))
+	// Output:
+	// Pending
+	// Done({1 fast})
+}

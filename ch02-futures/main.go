@@ -1,0 +1,220 @@
+// Command ch02-futures polls futures by hand, with no executor, to show the
+// three facts the rest of the book is built on:
+//
+//  1. Making a future runs none of its code. Only Poll does.
+//  2. A future finishes over several polls, and each Poll that returns
+//     Pending says "not yet".
+//  3. Polling again at once, in a loop, works but burns the CPU.
+//  4. A future that arranges a wake-up lets the caller sleep until polling
+//     can succeed. That wake-up is the Waker, and arranging it is rule 1 of
+//     the contract in package future.
+//
+// Part 5 drives Select the same way, and shows Cancel reaching the loser.
+//
+// It takes no arguments. Its output is the same on every run except the
+// number of polls the busy loop wastes.
+package main
+
+import (
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/asyncbook/asyncbook/ch02-futures/future"
+)
+
+const progName = "ch02-futures"
+
+func main() {
+	if len(os.Args) > 1 {
+		fmt.Fprintf(os.Stderr, "%s: unexpected argument %q; usage: %s\n", progName, os.Args[1], progName)
+		os.Exit(2)
+	}
+	lazy()
+	countdownByHand()
+	deadlineBusy()
+	deadlineWoken()
+	selectWoken()
+}
+
+// ANCHOR: lazy
+// lazy shows that making a future runs none of its code: the line printed
+// inside the future appears only after main polls it.
+func lazy() {
+	fmt.Println("1. A future does nothing until it is polled")
+	fmt.Println("main: making the future")
+	f := future.Func[int](func(*future.Context) future.Poll[int] {
+		fmt.Println("future: first poll, doing the work now")
+		return future.Done(42)
+	})
+	fmt.Println("main: made it; nothing has run yet")
+	fmt.Println("main: polling it")
+	p := f.Poll(future.NewContext(future.NoopWaker))
+	fmt.Println("main: Poll returned", p)
+}
+
+// ANCHOR_END: lazy
+
+// ANCHOR: countdown
+// countdown is a future that needs n+1 polls: n that return Pending, then
+// one that returns Done. It has nothing to wait for, so it keeps rule 1 by
+// waking its own waker before each Pending: "poll me again, I can go on".
+type countdown struct {
+	left int
+}
+
+func (c *countdown) Poll(cx *future.Context) future.Poll[string] {
+	if c.left == 0 {
+		return future.Done("liftoff")
+	}
+	fmt.Printf("countdown: %d; waking my waker\n", c.left)
+	c.left--
+	cx.Waker().Wake()
+	return future.Pending[string]()
+}
+
+// ANCHOR_END: countdown
+
+// ANCHOR: countdown-loop
+// countdownByHand polls a countdown until it is done, counting the polls and
+// the wake-ups the future asked for.
+func countdownByHand() {
+	fmt.Println("\n2. A countdown from 2 needs 3 polls")
+	wakes := 0
+	cx := future.NewContext(future.WakerFunc(func() { wakes++ }))
+	f := &countdown{left: 2}
+	for poll := 1; ; poll++ {
+		p := f.Poll(cx)
+		fmt.Printf("main: poll %d returned %v (wake-ups so far: %d)\n", poll, p, wakes)
+		if p.IsDone() {
+			return
+		}
+	}
+}
+
+// ANCHOR_END: countdown-loop
+
+// deadlineIn is how far ahead the deadlines of parts 3 to 5 lie.
+const deadlineIn = 50 * time.Millisecond
+
+// ANCHOR: deadline
+// deadline is a future that is done, with its name, once time.Now() has
+// passed at. When it returns Pending it arms a timer for at that wakes the
+// waker of the latest poll (rules 1 and 2). Cancel stops the timer.
+type deadline struct {
+	name string
+	at   time.Time
+
+	mu      sync.Mutex   // guards the rest: the timer fires on another goroutine
+	waker   future.Waker // the waker from the latest Pending poll
+	timer   *time.Timer  // armed on the first Pending poll
+	stopped bool         // Cancel stopped the timer before it fired
+}
+
+func newDeadline(name string, d time.Duration) *deadline {
+	return &deadline{name: name, at: time.Now().Add(d)}
+}
+
+func (d *deadline) Poll(cx *future.Context) future.Poll[string] {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if !time.Now().Before(d.at) {
+		if d.timer != nil {
+			d.timer.Stop() // it may not have fired yet; it is not needed now
+		}
+		return future.Done(d.name)
+	}
+	d.waker = cx.Waker() // rule 2: the latest waker is the one to wake
+	if d.timer == nil {
+		d.timer = time.AfterFunc(time.Until(d.at), d.fire) // rule 1
+	}
+	return future.Pending[string]()
+}
+
+// fire runs on the timer's goroutine and wakes the latest waker.
+func (d *deadline) fire() {
+	d.mu.Lock()
+	w := d.waker
+	d.mu.Unlock()
+	w.Wake() // outside the lock: a waker may poll, and Poll takes the lock
+}
+
+// Cancel stops the timer, so that an abandoned deadline wakes nobody.
+func (d *deadline) Cancel() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.timer != nil {
+		d.stopped = d.timer.Stop()
+	}
+}
+
+// ANCHOR_END: deadline
+
+// ANCHOR: busy
+// deadlineBusy polls a deadline in a tight loop with the NoopWaker, which
+// ignores every wake-up: the loop does not wait for one, it just polls
+// again. Every poll but the last is wasted.
+func deadlineBusy() {
+	fmt.Printf("\n3. A deadline %v ahead, busy-polled with the NoopWaker\n", deadlineIn)
+	cx := future.NewContext(future.NoopWaker)
+	f := newDeadline("deadline", deadlineIn)
+	polls := 1
+	for !f.Poll(cx).IsDone() {
+		polls++
+	}
+	fmt.Printf("main: Done after %d polls, %d of them wasted\n", polls, polls-1)
+}
+
+// ANCHOR_END: busy
+
+// ANCHOR: woken
+// deadlineWoken drives the same kind of future with a waker that signals a
+// channel, and waits on that channel between polls: the goroutine sleeps
+// until the deadline's timer fires.
+func deadlineWoken() {
+	fmt.Printf("\n4. The same deadline, driven by its waker\n")
+	polls := pollWithWaker(newDeadline("deadline", deadlineIn))
+	fmt.Printf("main: Done after %d polls: one to arm the timer, one to finish\n", polls)
+}
+
+// pollWithWaker polls f until it is done, waiting between polls for f to
+// wake it, and returns how many times it polled. It is an executor for one
+// future; chapter 3 grows it into a real one.
+func pollWithWaker[T any](f future.Future[T]) int {
+	woken := make(chan struct{}, 1)
+	cx := future.NewContext(future.WakerFunc(func() {
+		select {
+		case woken <- struct{}{}:
+		default: // a wake-up is already waiting; one is enough (rule 4)
+		}
+	}))
+	for poll := 1; ; poll++ {
+		p := f.Poll(cx)
+		fmt.Printf("main: poll %d returned %v\n", poll, p)
+		if p.IsDone() {
+			return poll
+		}
+		<-woken
+		fmt.Println("main: woken")
+	}
+}
+
+// ANCHOR_END: woken
+
+// ANCHOR: select-demo
+// selectWoken races a near deadline against one an hour away. Select
+// finishes when the near one does and cancels the far one, which stops its
+// timer: nothing is left to fire an hour from now.
+func selectWoken() {
+	fmt.Println("\n5. Select of two deadlines, driven by its waker")
+	near := newDeadline("near", deadlineIn)
+	far := newDeadline("far", time.Hour)
+	polls := pollWithWaker(future.Select[string](near, far))
+	far.mu.Lock()
+	stopped := far.stopped
+	far.mu.Unlock()
+	fmt.Printf("main: Done after %d polls; Cancel stopped the far timer: %v\n", polls, stopped)
+}
+
+// ANCHOR_END: select-demo
