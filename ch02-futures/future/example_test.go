@@ -8,20 +8,6 @@ import (
 	"github.com/asyncbook/asyncbook/ch02-futures/future"
 )
 
-// countdown returns a future that is pending n times and then done with v.
-// Before each Pending it wakes its own waker, which keeps rule 1: it is
-// ready to make progress again at once.
-func countdown[T any](n int, v T) future.Future[T] {
-	return future.Func[T](func(cx *future.Context) future.Poll[T] {
-		if n == 0 {
-			return future.Done(v)
-		}
-		n--
-		cx.Waker().Wake()
-		return future.Pending[T]()
-	})
-}
-
 // drive polls f by hand until it is done, printing every result. There is
 // no executor yet, so it polls again at once; NoopWaker is enough.
 func drive[T any](f future.Future[T]) {
@@ -39,6 +25,14 @@ func ExampleReady() {
 	drive(future.Ready("hello"))
 	// Output:
 	// Done(hello)
+}
+
+func ExampleYield() {
+	drive(future.Yield(2, "done"))
+	// Output:
+	// Pending
+	// Pending
+	// Done(done)
 }
 
 func ExampleFunc() {
@@ -59,7 +53,7 @@ func ExampleFunc() {
 }
 
 func ExampleMap() {
-	drive(future.Map(countdown(1, "gopher"), strings.ToUpper))
+	drive(future.Map(future.Yield(1, "gopher"), strings.ToUpper))
 	// Output:
 	// Pending
 	// Done(GOPHER)
@@ -68,8 +62,8 @@ func ExampleMap() {
 func ExampleThen() {
 	// Then is `n := first.await; second(n).await`: the second future is
 	// made from the first one's value.
-	f := future.Then(countdown(1, 6), func(n int) future.Future[int] {
-		return countdown(1, n*7)
+	f := future.Then(future.Yield(1, 6), func(n int) future.Future[int] {
+		return future.Yield(1, n*7)
 	})
 	drive(f)
 	// Output:
@@ -79,7 +73,7 @@ func ExampleThen() {
 }
 
 func ExampleJoin() {
-	drive(future.Join(countdown(2, "a"), future.Ready("b"), countdown(1, "c")))
+	drive(future.Join(future.Yield(2, "a"), future.Ready("b"), future.Yield(1, "c")))
 	// Output:
 	// Pending
 	// Pending
@@ -88,8 +82,8 @@ func ExampleJoin() {
 
 func ExampleTryJoin() {
 	f := future.TryJoin(
-		countdown(5, future.Ok(1)),
-		countdown(1, future.Err[int](errors.New("disk full"))),
+		future.Yield(5, future.Ok(1)),
+		future.Yield(1, future.Err[int](errors.New("disk full"))),
 	)
 	drive(f)
 	// Output:
@@ -98,7 +92,7 @@ func ExampleTryJoin() {
 }
 
 func ExampleSelect() {
-	drive(future.Select(countdown(3, "slow"), countdown(1, "fast")))
+	drive(future.Select(future.Yield(3, "slow"), future.Yield(1, "fast")))
 	// Output:
 	// Pending
 	// Done({1 fast})

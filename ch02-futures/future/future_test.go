@@ -63,6 +63,29 @@ func TestReady(t *testing.T) {
 	mustPanic(t, pollAfterDone, func() { f.Poll(noop()) })
 }
 
+func TestYield(t *testing.T) {
+	for _, n := range []int{-1, 0, 1, 3} {
+		wakes := 0
+		cx := NewContext(WakerFunc(func() { wakes++ }))
+		f := Yield(n, "v")
+		for i := range max(n, 0) {
+			if p := f.Poll(cx); p.IsDone() {
+				t.Fatalf("Yield(%d): poll %d returned %v, want Pending", n, i+1, p)
+			}
+			if wakes != i+1 {
+				t.Fatalf("Yield(%d): %d wakes after Pending number %d, want %d", n, wakes, i+1, i+1)
+			}
+		}
+		if v := pollDone(t, f, cx); v != "v" {
+			t.Errorf("Yield(%d) = %q, want v", n, v)
+		}
+		if want := max(n, 0); wakes != want {
+			t.Errorf("Yield(%d) woke %d times, want %d", n, wakes, want)
+		}
+		mustPanic(t, pollAfterDone, func() { f.Poll(cx) })
+	}
+}
+
 func TestMap(t *testing.T) {
 	child := after(t, "child", 2, 20)
 	calls := 0

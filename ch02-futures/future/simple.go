@@ -88,6 +88,36 @@ func (r *ready[T]) Poll(*Context) Poll[T] {
 
 // ANCHOR_END: ready
 
+// Yield returns a future that returns Pending n times and is then done
+// with v. Before each Pending it wakes its own waker, so it keeps rule 1
+// and its task is polled again at once, but only after the executor has
+// given every other ready task a turn: a long task yields the same way
+// (tokio's yield_now, Go's runtime.Gosched). A negative n counts as zero.
+// It is also the simplest future that needs more than one poll, which
+// makes it useful in tests and examples.
+func Yield[T any](n int, v T) Future[T] {
+	return &yielder[T]{left: max(n, 0), value: v}
+}
+
+type yielder[T any] struct {
+	left  int
+	value T
+	done  bool
+}
+
+func (y *yielder[T]) Poll(cx *Context) Poll[T] {
+	if y.done {
+		panic(pollAfterDone)
+	}
+	if y.left > 0 {
+		y.left--
+		cx.Waker().Wake()
+		return Pending[T]()
+	}
+	y.done = true
+	return Done(y.value)
+}
+
 // ANCHOR: map
 // Map returns a future that polls f and, once f is done with v, is done
 // with fn(v). It returns Pending exactly when f does, and calls fn once.

@@ -22,19 +22,6 @@ type failParker struct{ t *testing.T }
 func (p failParker) Park()   { p.t.Fatal("Run parked with no wake-up on its way: a wake-up was lost") }
 func (p failParker) Unpark() {}
 
-// yield returns a future that is pending n times, waking its own task each
-// time before it returns Pending, and then done with v.
-func yield[T any](n int, v T) future.Future[T] {
-	return future.Func[T](func(cx *future.Context) future.Poll[T] {
-		if n == 0 {
-			return future.Done(v)
-		}
-		n--
-		cx.Waker().Wake()
-		return future.Pending[T]()
-	})
-}
-
 // mustResult returns h's value, failing the test if the task did not
 // finish cleanly.
 func mustResult[T any](t *testing.T, h *executor.JoinHandle[T]) T {
@@ -125,7 +112,7 @@ func TestWakeDuringPoll(t *testing.T) {
 	t.Run("from the task itself", func(t *testing.T) {
 		ex := executor.NewWith(failParker{t})
 		polls := 0
-		h := executor.Spawn(ex, future.Map(yield(100, "ok"), func(s string) string {
+		h := executor.Spawn(ex, future.Map(future.Yield(100, "ok"), func(s string) string {
 			return s
 		}))
 		executor.Spawn(ex, future.Func[int](func(cx *future.Context) future.Poll[int] {
@@ -174,10 +161,10 @@ func (p *panicky) Cancel()                               { p.cancelled = true }
 func TestPanicIsolation(t *testing.T) {
 	ex := executor.New()
 	p := &panicky{}
-	bad := executor.Spawn(ex, future.Then(yield(3, 0), func(int) future.Future[int] { return p }))
+	bad := executor.Spawn(ex, future.Then(future.Yield(3, 0), func(int) future.Future[int] { return p }))
 	var others []*executor.JoinHandle[int]
 	for i := range 5 {
-		others = append(others, executor.Spawn(ex, yield(i, i)))
+		others = append(others, executor.Spawn(ex, future.Yield(i, i)))
 	}
 	awaiter := executor.Spawn(ex, future.Map[future.Result[int]](bad, func(r future.Result[int]) error {
 		return r.Err
@@ -341,7 +328,7 @@ func TestSpawnFromOtherGoroutines(t *testing.T) {
 	for s := range spawners {
 		wg.Go(func() {
 			for i := range each {
-				handles[s] = append(handles[s], executor.Spawn(ex, yield(i%3, s*each+i)))
+				handles[s] = append(handles[s], executor.Spawn(ex, future.Yield(i%3, s*each+i)))
 			}
 		})
 	}
