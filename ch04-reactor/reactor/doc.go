@@ -1,0 +1,95 @@
+// Package reactor turns the kernel's readiness events into wake-ups for
+// futures. It is the other half of chapter 3's executor: the executor
+// polls the tasks that can make progress, and when none can, it parks on
+// the reactor, which puts the goroutine to sleep inside epoll_wait (Linux)
+// or kevent (macOS and the BSDs) until a descriptor becomes ready, the
+// earliest timer expires, or another goroutine calls Unpark. Then the
+// reactor wakes the wakers that were waiting for what happened, the
+// executor finds their tasks on its queue, and the loop goes round:
+//
+//	executor: queue empty ──► Park ──► epoll_wait(timeout = earliest timer)
+//	    ▲                                       │
+//	    │                                       ▼
+//	  polls the woken tasks ◄── Wake ◄── ready descriptors, expired timers
+//
+// A Reactor implements the executor's Parker, so executor.NewWith(r) runs
+// tasks on it. Futures reach it in two ways: Registration.Readable and
+// Registration.Writable for a descriptor, and Reactor.Sleep for time.
+//
+// # Edge-triggered, and what that asks of the caller
+//
+// Every descriptor is registered once, for reading and writing together,
+// edge-triggered (EPOLLET on epoll, EV_CLEAR on kqueue), as Go's own
+// netpoller does (netpollopen in runtime/netpoll_epoll.go). The kernel then
+// reports a direction when it becomes ready, not for as long as it stays
+// ready. A level-triggered reactor would report a readable pipe on every
+// wait until it was drained, and so would have to change its interest (one
+// more system call) each time a task stopped waiting; edge-triggered
+// registration is made once and never touched again until Deregister.
+//
+// The price is one rule, which every caller must keep:
+//
+//	When Readable (or Writable) is done, read (or write) until the call
+//	fails with EAGAIN before awaiting Readable (or Writable) again.
+//
+// Readiness is only known to be gone when the kernel says EAGAIN. A caller
+// that stops early and awaits again may wait forever: the data already in
+// the pipe made its edge long ago. The reactor remembers each edge in a
+// per-direction flag, so an edge that arrives while nobody is waiting is
+// not lost: the next Readable is done at once. That can make a wake-up
+// spurious (the read finds EAGAIN straight away), never missing.
+//
+// # Regular files
+//
+// A regular file has no readiness: the kernel will always serve a read,
+// waiting for the disk inside the call if it must. epoll_ctl refuses such
+// a descriptor with EPERM, and kqueue reports it readable at once, always.
+// Register checks with fstat and returns ErrRegularFile instead of a
+// confusing EPERM or a reactor that spins. File I/O does not become
+// asynchronous by being wrapped; chapter 1 reads files with blocking reads,
+// and so does Go's os package (newFile in os/file_unix.go gives up on the
+// poller for them).
+//
+// # Timers
+//
+// Sleep puts a deadline in a binary min-heap (container/heap) kept by the
+// reactor. Park uses the earliest deadline as the timeout of its wait, so
+// waiting for time and waiting for I/O are one system call, and a timer
+// costs a heap entry, not a goroutine or a thread. Adding and cancelling a
+// timer are O(log n). The timeout is rounded up to whole milliseconds, the
+// unit of epoll_wait, so that a wait never ends just before its deadline.
+//
+// # Waking a parked goroutine from another one
+//
+// Unpark may be called from any goroutine. It leaves a token that makes
+// the next Park return (or the current one, if it has not yet begun to
+// wait), and if Park is already blocked in the kernel it writes to an
+// eventfd (Linux), triggers an EVFILT_USER event (macOS, FreeBSD), or
+// writes a byte to a pipe (NetBSD, OpenBSD), each of which the wait is
+// watching. Go's runtime splits the BSDs the same way, in
+// runtime/netpoll_kqueue_event.go and runtime/netpoll_kqueue_pipe.go. Unpark makes that system call only when the parked goroutine
+// is asleep in the kernel; a wake-up from a waker that Park itself calls
+// costs nothing. Go does the same with netpollBreak in
+// runtime/netpoll_epoll.go and its netpollWakeSig flag.
+//
+// # Go's netpoller
+//
+// Go's runtime has this same reactor built in. netpollinit creates the
+// epoll instance and the eventfd, netpollopen registers each socket
+// edge-triggered when package net creates it, and netpoll(delay) waits and
+// returns the goroutines whose descriptors became ready
+// (runtime/netpoll_epoll.go, runtime/netpoll_kqueue.go). The scheduler
+// calls netpoll(0) from findRunnable in runtime/proc.go when it looks for
+// work, blocks in netpoll(delay) when there is none, with the delay set by
+// the earliest timer, and sysmon polls it too if nobody has for 10ms.
+//
+// # Rules
+//
+// Park must not be called from two goroutines at once (the second waits
+// for the first). Everything else is safe from any goroutine. Close ends
+// every wait: pending Readable and Writable futures finish with ErrClosed,
+// and pending sleeps finish early.
+//
+// On systems without epoll or kqueue (Windows) the package compiles and New
+// returns an error that wraps ErrUnsupported.
+package reactor

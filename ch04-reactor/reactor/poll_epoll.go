@@ -1,0 +1,119 @@
+//go:build linux
+
+package reactor
+
+import (
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// ANCHOR: epoll
+// epoller is the Linux poller: an epoll instance, and an eventfd in it for
+// the cross-thread wake-up, as in netpollinit in runtime/netpoll_epoll.go.
+type epoller struct {
+	epfd int
+	evfd int
+	raw  []unix.EpollEvent
+}
+
+func newPoller() (poller, error) {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, os.NewSyscallError("epoll_create1", err)
+	}
+	evfd, err := unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		unix.Close(epfd)
+		return nil, os.NewSyscallError("eventfd", err)
+	}
+	// The eventfd is level-triggered: wait reads it empty whenever it is
+	// reported, so it is reported once per batch of wake-ups.
+	ev := unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(evfd)}
+	if err := unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, evfd, &ev); err != nil {
+		unix.Close(evfd)
+		unix.Close(epfd)
+		return nil, os.NewSyscallError("epoll_ctl", err)
+	}
+	return &epoller{epfd: epfd, evfd: evfd, raw: make([]unix.EpollEvent, 128)}, nil
+}
+
+func (p *epoller) add(fd int) error {
+	// Both directions, edge-triggered, and EPOLLRDHUP so that a peer's
+	// shutdown of its writing side counts as readable (the read says EOF).
+	ev := unix.EpollEvent{
+		Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET,
+		Fd:     int32(fd),
+	}
+	return os.NewSyscallError("epoll_ctl", unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev))
+}
+
+func (p *epoller) del(fd int) error {
+	var ev unix.EpollEvent // ignored by EPOLL_CTL_DEL, required before Linux 2.6.9
+	return os.NewSyscallError("epoll_ctl", unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, &ev))
+}
+
+func (p *epoller) wait(evs []event, timeout time.Duration) (int, error) {
+	ms := -1
+	if timeout >= 0 {
+		ms = int(timeout / time.Millisecond)
+	}
+	n, err := unix.EpollWait(p.epfd, p.raw[:min(len(p.raw), len(evs))], ms)
+	if err == unix.EINTR {
+		return 0, errInterrupted
+	}
+	if err != nil {
+		return 0, os.NewSyscallError("epoll_wait", err)
+	}
+	const hangup = unix.EPOLLHUP | unix.EPOLLERR // ready both ways: the call will tell
+	for i, e := range p.raw[:n] {
+		if int(e.Fd) == p.evfd {
+			p.drain()
+			evs[i] = event{wake: true}
+			continue
+		}
+		evs[i] = event{
+			fd:    int(e.Fd),
+			read:  e.Events&(unix.EPOLLIN|unix.EPOLLRDHUP|hangup) != 0,
+			write: e.Events&(unix.EPOLLOUT|hangup) != 0,
+		}
+	}
+	return n, nil
+}
+
+// ANCHOR_END: epoll
+
+// wake adds one to the eventfd's counter, which makes it readable.
+func (p *epoller) wake() error {
+	one := []byte{1, 0, 0, 0, 0, 0, 0, 0} // any non-zero 8-byte value will do
+	for {
+		_, err := unix.Write(p.evfd, one)
+		switch err {
+		case unix.EINTR:
+			continue
+		case nil, unix.EAGAIN: // EAGAIN: the counter is full, so already readable
+			return nil
+		}
+		return os.NewSyscallError("write", err)
+	}
+}
+
+// drain reads the eventfd's counter back to zero.
+func (p *epoller) drain() {
+	var buf [8]byte
+	for {
+		if _, err := unix.Read(p.evfd, buf[:]); err != unix.EINTR {
+			return
+		}
+	}
+}
+
+func (p *epoller) close() error {
+	err1 := unix.Close(p.evfd)
+	err2 := unix.Close(p.epfd)
+	if err1 != nil {
+		return os.NewSyscallError("close", err1)
+	}
+	return os.NewSyscallError("close", err2)
+}

@@ -1,0 +1,106 @@
+//go:build darwin || freebsd || netbsd || openbsd
+
+package reactor
+
+import (
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// ANCHOR: kqueue
+// kqueuer is the poller of macOS and the BSDs. kqueue differs from epoll
+// in three ways that matter here: interest is per filter, so one
+// descriptor is two registrations (EVFILT_READ and EVFILT_WRITE); changes
+// and the wait are the same system call, kevent; and the cross-thread
+// wake-up can be an event of its own (EVFILT_USER) instead of a
+// descriptor, where the system has it (see wake_user.go, wake_pipe.go).
+type kqueuer struct {
+	kq  int
+	raw []unix.Kevent_t
+	waker
+}
+
+func newPoller() (poller, error) {
+	kq, err := unix.Kqueue()
+	if err != nil {
+		return nil, os.NewSyscallError("kqueue", err)
+	}
+	unix.CloseOnExec(kq)
+	p := &kqueuer{kq: kq, raw: make([]unix.Kevent_t, 128)}
+	if err := p.waker.init(kq); err != nil {
+		unix.Close(kq)
+		return nil, err
+	}
+	return p, nil
+}
+
+func (p *kqueuer) add(fd int) error {
+	// EV_CLEAR is kqueue's edge trigger: the event's state is reset once
+	// it has been returned.
+	var ch [2]unix.Kevent_t
+	unix.SetKevent(&ch[0], fd, unix.EVFILT_READ, unix.EV_ADD|unix.EV_CLEAR)
+	unix.SetKevent(&ch[1], fd, unix.EVFILT_WRITE, unix.EV_ADD|unix.EV_CLEAR)
+	return p.change(ch[:])
+}
+
+func (p *kqueuer) del(fd int) error {
+	var ch [2]unix.Kevent_t
+	unix.SetKevent(&ch[0], fd, unix.EVFILT_READ, unix.EV_DELETE)
+	unix.SetKevent(&ch[1], fd, unix.EVFILT_WRITE, unix.EV_DELETE)
+	return p.change(ch[:])
+}
+
+// change applies changes without waiting for events.
+func (p *kqueuer) change(ch []unix.Kevent_t) error {
+	for {
+		_, err := unix.Kevent(p.kq, ch, nil, nil)
+		if err != unix.EINTR {
+			return os.NewSyscallError("kevent", err)
+		}
+	}
+}
+
+func (p *kqueuer) wait(evs []event, timeout time.Duration) (int, error) {
+	var ts *unix.Timespec
+	if timeout >= 0 {
+		t := unix.NsecToTimespec(int64(timeout))
+		ts = &t
+	}
+	n, err := unix.Kevent(p.kq, nil, p.raw[:min(len(p.raw), len(evs))], ts)
+	if err == unix.EINTR {
+		return 0, errInterrupted
+	}
+	if err != nil {
+		return 0, os.NewSyscallError("kevent", err)
+	}
+	for i := range p.raw[:n] {
+		e := &p.raw[i]
+		if p.waker.is(e) {
+			p.waker.drain()
+			evs[i] = event{wake: true}
+			continue
+		}
+		failed := e.Flags&unix.EV_ERROR != 0 // ready both ways: the call will tell
+		evs[i] = event{
+			fd:    int(e.Ident),
+			read:  int(e.Filter) == unix.EVFILT_READ || failed,
+			write: int(e.Filter) == unix.EVFILT_WRITE || failed,
+		}
+	}
+	return n, nil
+}
+
+// ANCHOR_END: kqueue
+
+func (p *kqueuer) wake() error { return p.waker.wake(p.kq) }
+
+func (p *kqueuer) close() error {
+	err1 := p.waker.close()
+	err2 := os.NewSyscallError("close", unix.Close(p.kq))
+	if err1 != nil {
+		return err1
+	}
+	return err2
+}

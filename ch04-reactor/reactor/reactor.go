@@ -1,0 +1,598 @@
+package reactor
+
+import (
+	"container/heap"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/asyncbook/asyncbook/ch02-futures/future"
+)
+
+var (
+	// ErrUnsupported is wrapped by the error New returns on a system with
+	// neither epoll nor kqueue.
+	ErrUnsupported = errors.New("reactor: needs epoll (Linux) or kqueue (macOS, BSD)")
+
+	// ErrRegularFile is what Register returns for a regular file, which
+	// has no readiness to wait for.
+	ErrRegularFile = errors.New("reactor: regular file: the kernel reports it always ready; read it with a blocking read")
+
+	// ErrClosed is what Register returns on a closed Reactor, and what a
+	// Readable or Writable future is done with once its Registration is
+	// deregistered or its Reactor closed.
+	ErrClosed = errors.New("reactor: closed")
+)
+
+// errInterrupted is what a poller's wait returns when a signal interrupted
+// the system call (EINTR). Park waits again, with a fresh timeout.
+var errInterrupted = errors.New("reactor: wait interrupted")
+
+// A poller is the kernel's side of the reactor: epoll on Linux, kqueue on
+// macOS and the BSDs. Only Park calls wait, and only one Park at a time;
+// wake may be called concurrently with wait. The reactor's mutex is held
+// around add, del, wake and close.
+type poller interface {
+	// add registers fd for read and write readiness, edge-triggered.
+	add(fd int) error
+	// del removes fd. After it returns the kernel reports nothing for fd
+	// that a later wait could return.
+	del(fd int) error
+	// wait blocks until at least one event, the timeout (negative: no
+	// timeout) or a wake, stores what it got in evs and returns how many.
+	// It returns errInterrupted for EINTR.
+	wait(evs []event, timeout time.Duration) (int, error)
+	// wake makes a blocked wait return, or the next one return at once.
+	wake() error
+	// close releases every descriptor the poller opened.
+	close() error
+}
+
+// An event is one readiness report from the kernel.
+type event struct {
+	fd          int
+	read, write bool // the direction is ready, or hung up, or in error
+	wake        bool // the cross-thread wake-up; fd is meaningless
+}
+
+// Wait describes one wait system call (epoll_wait or kevent) that Park
+// made. OnWait reports them.
+type Wait struct {
+	Timeout time.Duration // the timeout given to the kernel; -1 means none
+	Events  int           // how many events the kernel returned, the wake-up included
+	Woken   bool          // one of them was the cross-thread wake-up
+}
+
+// A Reactor waits for descriptors and timers on behalf of an executor.
+// Create one with New and release it with Close.
+type Reactor struct {
+	p      poller
+	events []event // Park's buffer; used under parkMu
+
+	// token and sleeping make Park and Unpark a one-token parker.
+	// Park sets sleeping before it looks at the token, and Unpark sets
+	// the token before it looks at sleeping, so one of them always sees
+	// the other (the atomics are sequentially consistent).
+	token    atomic.Bool // an Unpark that no Park has consumed yet
+	sleeping atomic.Bool // Park is in, or about to enter, the kernel
+
+	parkMu sync.Mutex // held by Park for its whole turn; Close takes it too
+
+	mu     sync.Mutex // guards everything below
+	closed bool
+	regs   map[int]*Registration
+	timers timerHeap
+	seq    uint64    // orders timers with equal deadlines
+	epoch  time.Time // when New ran; timer deadlines count from it
+	onWait func(Wait)
+}
+
+// New returns a Reactor, with its poller and its wake-up descriptor open.
+// On a system without epoll or kqueue it returns an error that wraps
+// ErrUnsupported.
+func New() (*Reactor, error) {
+	p, err := newPoller()
+	if err != nil {
+		return nil, err
+	}
+	return &Reactor{
+		p:      p,
+		events: make([]event, 128),
+		regs:   make(map[int]*Registration),
+		epoch:  time.Now(),
+	}, nil
+}
+
+// Close wakes every pending wait (Readable and Writable futures finish
+// with ErrClosed, sleeps finish early) and closes every descriptor the
+// Reactor opened. It does not close registered descriptors: they belong
+// to the caller. If Park is running on another goroutine, Close unparks it
+// and waits for it to return. Close may be called more than once; later
+// calls return nil.
+func (r *Reactor) Close() error {
+	r.Unpark()
+	r.parkMu.Lock()
+	defer r.parkMu.Unlock()
+
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil
+	}
+	r.closed = true
+	var wakers []future.Waker
+	for fd, g := range r.regs {
+		wakers = g.closeLocked(wakers)
+		delete(r.regs, fd)
+	}
+	for _, t := range r.timers {
+		t.fired, t.index = true, -1
+		if t.waker != nil {
+			wakers = append(wakers, t.waker)
+			t.waker = nil
+		}
+	}
+	r.timers = nil
+	err := r.p.close()
+	r.mu.Unlock()
+
+	for _, w := range wakers {
+		w.Wake()
+	}
+	return err
+}
+
+// OnWait makes Park call fn after each wait system call returns, on the
+// goroutine that called Park, before Park wakes anyone. A nil fn stops the
+// reports. It is how the chapter's program shows that the reactor sleeps
+// in the kernel instead of spinning.
+func (r *Reactor) OnWait(fn func(Wait)) {
+	r.mu.Lock()
+	r.onWait = fn
+	r.mu.Unlock()
+}
+
+// ANCHOR: park
+// Park is one turn of the reactor. Unless an Unpark is already waiting to
+// be consumed, it blocks in epoll_wait (or kevent) until a registered
+// descriptor becomes ready, the earliest timer expires, or Unpark is
+// called. Then it records the readiness it was told about, takes the
+// expired timers off the heap, and wakes every waker that was waiting for
+// either, outside its lock. Park returns after at most one wait, and may
+// return having woken nobody; the executor's loop polls and parks again.
+//
+// Park implements executor.Parker. Calls from two goroutines at once are
+// serialised. On a closed Reactor it returns at once.
+func (r *Reactor) Park() {
+	r.parkMu.Lock()
+	defer r.parkMu.Unlock()
+
+	r.sleeping.Store(true)
+	if r.token.Swap(false) {
+		// Unparked before we could sleep: don't wait, but do not let
+		// the timers go stale either.
+		r.sleeping.Store(false)
+		r.dispatch(nil, Wait{}, false)
+		return
+	}
+	for {
+		r.mu.Lock()
+		if r.closed {
+			r.mu.Unlock()
+			r.sleeping.Store(false)
+			return
+		}
+		timeout := r.timeoutLocked(time.Now())
+		r.mu.Unlock()
+
+		n, err := r.p.wait(r.events, timeout)
+		if err == errInterrupted {
+			continue // a signal; the deadline may have moved, so recompute
+		}
+		r.sleeping.Store(false)
+		if err != nil {
+			// Only a bug can get here (a closed or invalid epoll
+			// descriptor): Go's own netpoll throws in the same place.
+			panic(fmt.Sprintf("reactor: %v", err))
+		}
+		w := Wait{Timeout: timeout, Events: n}
+		for _, ev := range r.events[:n] {
+			w.Woken = w.Woken || ev.wake
+		}
+		r.dispatch(r.events[:n], w, true)
+		// Wakers called by dispatch unparked us (the executor does that
+		// when it queues a task); we are returning anyway, so that token
+		// is spent.
+		r.token.Store(false)
+		return
+	}
+}
+
+// dispatch records the readiness in evs, expires the timers whose
+// deadlines have passed, reports the wait to the OnWait hook if waited is
+// set, and then wakes every waker it collected, in this order: descriptors
+// first, then timers by deadline.
+func (r *Reactor) dispatch(evs []event, w Wait, waited bool) {
+	var wakers []future.Waker
+	r.mu.Lock()
+	for _, ev := range evs {
+		if ev.wake {
+			continue
+		}
+		// A descriptor deregistered since the kernel reported it is not
+		// in the map any more. If its number was reused by a new
+		// registration, the event sets a flag there that is only
+		// spurious: the reader finds EAGAIN and waits again.
+		if g := r.regs[ev.fd]; g != nil {
+			wakers = g.readyLocked(ev.read, ev.write, wakers)
+		}
+	}
+	wakers = r.expireLocked(time.Now(), wakers)
+	hook := r.onWait
+	r.mu.Unlock()
+
+	if waited && hook != nil {
+		hook(w)
+	}
+	for _, wk := range wakers {
+		wk.Wake()
+	}
+}
+
+// ANCHOR_END: park
+
+// ANCHOR: wake
+// Unpark makes the next Park return without waiting, or the current one
+// return if it is blocked in the kernel. It may be called from any
+// goroutine, any number of times: a second Unpark before the Park that
+// consumes the first does nothing. It makes a system call only when Park
+// is asleep (or about to be) in the kernel.
+func (r *Reactor) Unpark() {
+	if r.token.Swap(true) {
+		return // a wake-up is already on its way
+	}
+	r.interrupt()
+}
+
+// interrupt writes to the wake-up descriptor if Park is sleeping in the
+// kernel, or has committed to, so that its wait returns. It holds the
+// mutex so that it never writes to a descriptor Close has closed.
+func (r *Reactor) interrupt() {
+	if !r.sleeping.Load() {
+		return // Park will look at the token, or at the timers, before it waits
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.closed {
+		// wake can only fail if the descriptor is gone, which closed
+		// rules out; an eventfd or a pipe that is already signalled is
+		// no error.
+		_ = r.p.wake()
+	}
+}
+
+// ANCHOR_END: wake
+
+// ANCHOR: register
+// A Registration is one descriptor registered with a Reactor. Its futures,
+// Readable and Writable, are done when the descriptor is ready in that
+// direction. At most one Readable and one Writable should be pending at a
+// time: each direction remembers one waker, the latest one polled.
+type Registration struct {
+	r  *Reactor
+	fd int
+
+	// Guarded by r.mu.
+	ready  [2]bool         // an edge arrived that no future has consumed
+	waiter [2]*readiness   // the pending future of each direction
+	waker  [2]future.Waker // and the waker it was last polled with
+	closed bool            // deregistered, or the reactor closed
+}
+
+// Register adds fd to the reactor, for reading and writing,
+// edge-triggered. fd must already be in non-blocking mode (see
+// unix.SetNonblock): Register does not change its flags, because the flag
+// belongs to the open file description, which other processes may share.
+//
+// A regular file gets ErrRegularFile. The caller must call Deregister
+// before closing fd.
+func (r *Reactor) Register(fd int) (*Registration, error) {
+	regular, err := isRegular(fd)
+	if err != nil {
+		return nil, fmt.Errorf("reactor: register fd %d: %w", fd, err)
+	}
+	if regular {
+		return nil, ErrRegularFile
+	}
+
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return nil, ErrClosed
+	}
+	if r.regs[fd] != nil {
+		return nil, fmt.Errorf("reactor: register fd %d: already registered", fd)
+	}
+	if err := r.p.add(fd); err != nil {
+		return nil, fmt.Errorf("reactor: register fd %d: %w", fd, err)
+	}
+	g := &Registration{r: r, fd: fd}
+	r.regs[fd] = g
+	return g, nil
+}
+
+// Deregister removes the descriptor from the reactor; do it before closing
+// the descriptor, so that the kernel is never asked about a closed (or
+// reused) descriptor number. Pending Readable and Writable futures are
+// woken and finish with ErrClosed. Calling it again, or after the Reactor
+// is closed, does nothing and returns nil.
+func (g *Registration) Deregister() error {
+	r := g.r
+	r.mu.Lock()
+	if g.closed {
+		r.mu.Unlock()
+		return nil
+	}
+	delete(r.regs, g.fd)
+	err := r.p.del(g.fd)
+	wakers := g.closeLocked(nil)
+	r.mu.Unlock()
+
+	for _, w := range wakers {
+		w.Wake()
+	}
+	if err != nil {
+		return fmt.Errorf("reactor: deregister fd %d: %w", g.fd, err)
+	}
+	return nil
+}
+
+// ANCHOR_END: register
+
+// direction indexes a Registration's per-direction state.
+type direction int
+
+const (
+	read direction = iota
+	write
+)
+
+// readyLocked records readiness and collects the wakers of the futures
+// waiting for it.
+func (g *Registration) readyLocked(rd, wr bool, wakers []future.Waker) []future.Waker {
+	for d, ok := range [2]bool{rd, wr} {
+		if !ok {
+			continue
+		}
+		g.ready[d] = true
+		if g.waker[d] != nil {
+			wakers = append(wakers, g.waker[d])
+			g.waker[d] = nil
+		}
+	}
+	return wakers
+}
+
+// closeLocked marks g closed and collects the wakers of its pending
+// futures.
+func (g *Registration) closeLocked(wakers []future.Waker) []future.Waker {
+	g.closed = true
+	for d := range g.waker {
+		if g.waker[d] != nil {
+			wakers = append(wakers, g.waker[d])
+		}
+		g.waker[d], g.waiter[d] = nil, nil
+	}
+	return wakers
+}
+
+// ANCHOR: readable
+// Readable returns a future that is done with nil when the descriptor is
+// readable: data has arrived, the writer has closed its end (the read will
+// return 0, end of file), or the descriptor is in error (the read will
+// say which). If an edge arrived since the last Readable was done, it is
+// done on its first poll. Once the Registration is deregistered, or the
+// Reactor closed, it is done with ErrClosed.
+//
+// After it is done, read until EAGAIN before awaiting Readable again (see
+// the package comment). The future implements future.Canceler.
+func (g *Registration) Readable() future.Future[error] {
+	return &readiness{g: g, dir: read}
+}
+
+// Writable is Readable's twin for writing: done when the descriptor can
+// take more data (or is in error, or the reader has gone: the write will
+// say EPIPE).
+func (g *Registration) Writable() future.Future[error] {
+	return &readiness{g: g, dir: write}
+}
+
+// readiness is the future of Readable and Writable.
+type readiness struct {
+	g    *Registration
+	dir  direction
+	done bool
+}
+
+func (f *readiness) Poll(cx *future.Context) future.Poll[error] {
+	if f.done {
+		panic("reactor: Readable or Writable polled after it was done or cancelled")
+	}
+	g, d := f.g, f.dir
+	g.r.mu.Lock()
+	defer g.r.mu.Unlock()
+	switch {
+	case g.closed:
+		f.done = true
+		return future.Done(ErrClosed)
+	case g.ready[d]:
+		// Consume the edge: the next Readable waits for a new one,
+		// which the kernel sends only after a read has found EAGAIN.
+		g.ready[d] = false
+		f.done = true
+		if g.waiter[d] == f {
+			g.waiter[d], g.waker[d] = nil, nil
+		}
+		return future.Done[error](nil)
+	}
+	g.waiter[d], g.waker[d] = f, cx.Waker()
+	return future.Pending[error]()
+}
+
+// Cancel forgets the waker, if this future is still the one waiting.
+func (f *readiness) Cancel() {
+	g, d := f.g, f.dir
+	g.r.mu.Lock()
+	defer g.r.mu.Unlock()
+	f.done = true
+	if g.waiter[d] == f {
+		g.waiter[d], g.waker[d] = nil, nil
+	}
+}
+
+// ANCHOR_END: readable
+
+// ANCHOR: timers
+// A timer is one pending Sleep in the reactor's heap. Its deadline is kept
+// as nanoseconds since the reactor's epoch, read off the monotonic clock,
+// so that the heap compares integers, not time.Time values.
+type timer struct {
+	at    int64        // deadline, in nanoseconds since Reactor.epoch
+	seq   uint64       // ties between equal deadlines go to the older timer
+	waker future.Waker // the waker of the Sleep's latest poll
+	index int          // position in the heap, -1 once out of it
+	fired bool
+}
+
+// timerHeap is a min-heap of timers by deadline, for container/heap.
+// Each timer knows its index, so Cancel removes it in O(log n).
+type timerHeap []*timer
+
+func (h timerHeap) Len() int { return len(h) }
+func (h timerHeap) Less(i, j int) bool {
+	if h[i].at != h[j].at {
+		return h[i].at < h[j].at
+	}
+	return h[i].seq < h[j].seq
+}
+func (h timerHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *timerHeap) Push(x any) {
+	t := x.(*timer)
+	t.index = len(*h)
+	*h = append(*h, t)
+}
+func (h *timerHeap) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	t.index = -1
+	return t
+}
+
+// since returns t as nanoseconds since the reactor's epoch. Both are read
+// off the monotonic clock, so the difference ignores changes to the
+// wall clock.
+func (r *Reactor) since(t time.Time) int64 { return int64(t.Sub(r.epoch)) }
+
+// timeoutLocked is how long Park may wait: until the earliest deadline,
+// rounded up to a whole millisecond (epoll_wait's unit) so that the wait
+// never ends just before it, or -1 if there are no timers.
+func (r *Reactor) timeoutLocked(now time.Time) time.Duration {
+	if len(r.timers) == 0 {
+		return -1
+	}
+	d := time.Duration(r.timers[0].at - r.since(now))
+	if d <= 0 {
+		return 0
+	}
+	return (d + time.Millisecond - 1).Truncate(time.Millisecond)
+}
+
+// expireLocked pops every timer whose deadline is not after now, earliest
+// first, and collects their wakers.
+func (r *Reactor) expireLocked(now time.Time, wakers []future.Waker) []future.Waker {
+	for n := r.since(now); len(r.timers) > 0 && r.timers[0].at <= n; {
+		t := heap.Pop(&r.timers).(*timer)
+		t.fired = true
+		if t.waker != nil {
+			wakers = append(wakers, t.waker)
+			t.waker = nil
+		}
+	}
+	return wakers
+}
+
+// Sleep returns a future that is done once d has passed since Sleep was
+// called. The deadline is fixed at the call; the timer joins the heap at
+// the first Poll, so a Sleep that is never polled costs nothing. A d of
+// zero or less is done on the first Poll.
+//
+// Whoever abandons the future before it is done must cancel it
+// (future.Cancel), which takes the timer out of the heap. Polling it after
+// it is done or cancelled panics. If the Reactor is closed, the sleep ends
+// early.
+func (r *Reactor) Sleep(d time.Duration) future.Future[struct{}] {
+	return &sleep{r: r, when: time.Now().Add(d)}
+}
+
+type sleep struct {
+	r    *Reactor
+	when time.Time
+	t    *timer // nil until the first Poll that finds time left
+	done bool
+}
+
+func (s *sleep) Poll(cx *future.Context) future.Poll[struct{}] {
+	if s.done {
+		panic("reactor: Sleep polled after it was done or cancelled")
+	}
+	r := s.r
+	r.mu.Lock()
+	switch {
+	case s.t == nil && (r.closed || !time.Now().Before(s.when)):
+		r.mu.Unlock()
+		s.done = true
+		return future.Done(struct{}{})
+	case s.t == nil:
+		r.seq++
+		s.t = &timer{at: r.since(s.when), seq: r.seq, waker: cx.Waker()}
+		heap.Push(&r.timers, s.t)
+		earliest := s.t.index == 0
+		r.mu.Unlock()
+		if earliest {
+			// A Park blocked on another goroutine is waiting with a
+			// timeout that is now too long; make it look again.
+			r.interrupt()
+		}
+		return future.Pending[struct{}]()
+	case s.t.fired:
+		r.mu.Unlock()
+		s.done = true
+		return future.Done(struct{}{})
+	}
+	s.t.waker = cx.Waker() // the latest poll's waker is the one to wake
+	r.mu.Unlock()
+	return future.Pending[struct{}]()
+}
+
+// Cancel takes the timer out of the heap, if it is there.
+func (s *sleep) Cancel() {
+	r := s.r
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s.done = true
+	if t := s.t; t != nil {
+		if t.index >= 0 {
+			heap.Remove(&r.timers, t.index)
+		}
+		t.waker = nil
+	}
+}
+
+// ANCHOR_END: timers
