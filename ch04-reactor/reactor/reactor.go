@@ -542,10 +542,11 @@ func (r *Reactor) Sleep(d time.Duration) future.Future[struct{}] {
 }
 
 type sleep struct {
-	r    *Reactor
-	when time.Time
-	t    *timer // nil until the first Poll that finds time left
-	done bool
+	r     *Reactor
+	when  time.Time
+	t     timer // in the heap from the first Poll that finds time left
+	armed bool  // t has been pushed (it may have fired or been removed since)
+	done  bool
 }
 
 func (s *sleep) Poll(cx *future.Context) future.Poll[struct{}] {
@@ -555,14 +556,17 @@ func (s *sleep) Poll(cx *future.Context) future.Poll[struct{}] {
 	r := s.r
 	r.mu.Lock()
 	switch {
-	case s.t == nil && (r.closed || !time.Now().Before(s.when)):
+	case !s.armed && (r.closed || !time.Now().Before(s.when)):
 		r.mu.Unlock()
 		s.done = true
 		return future.Done(struct{}{})
-	case s.t == nil:
+	case !s.armed:
+		// The timer lives inside the sleep, so arming it allocates
+		// nothing: the heap holds a pointer to s.t.
 		r.seq++
-		s.t = &timer{at: r.since(s.when), seq: r.seq, waker: cx.Waker()}
-		heap.Push(&r.timers, s.t)
+		s.t = timer{at: r.since(s.when), seq: r.seq, waker: cx.Waker()}
+		s.armed = true
+		heap.Push(&r.timers, &s.t)
 		earliest := s.t.index == 0
 		r.mu.Unlock()
 		if earliest {
@@ -587,11 +591,11 @@ func (s *sleep) Cancel() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	s.done = true
-	if t := s.t; t != nil {
-		if t.index >= 0 {
-			heap.Remove(&r.timers, t.index)
+	if s.armed {
+		if s.t.index >= 0 {
+			heap.Remove(&r.timers, s.t.index)
 		}
-		t.waker = nil
+		s.t.waker = nil
 	}
 }
 
