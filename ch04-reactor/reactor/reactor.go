@@ -69,7 +69,8 @@ type Wait struct {
 // Create one with New and release it with Close.
 type Reactor struct {
 	p      poller
-	events []event // Park's buffer; used under parkMu
+	events []event        // Park's buffer for the kernel's events; used under parkMu
+	wakers []future.Waker // Park's buffer for the wakers to call; used under parkMu
 
 	// token and sleeping make Park and Unpark a one-token parker.
 	// Park sets sleeping before it looks at the token, and Unpark sets
@@ -213,9 +214,10 @@ func (r *Reactor) Park() {
 // dispatch records the readiness in evs, expires the timers whose
 // deadlines have passed, reports the wait to the OnWait hook if waited is
 // set, and then wakes every waker it collected, in this order: descriptors
-// first, then timers by deadline.
+// first, then timers by deadline. Only Park calls it, under parkMu, so it
+// can reuse one buffer for the wakers from turn to turn.
 func (r *Reactor) dispatch(evs []event, w Wait, waited bool) {
-	var wakers []future.Waker
+	wakers := r.wakers[:0]
 	r.mu.Lock()
 	for _, ev := range evs {
 		if ev.wake {
@@ -239,6 +241,8 @@ func (r *Reactor) dispatch(evs []event, w Wait, waited bool) {
 	for _, wk := range wakers {
 		wk.Wake()
 	}
+	clear(wakers) // hold on to the buffer, not to the wakers
+	r.wakers = wakers[:0]
 }
 
 // ANCHOR_END: park
