@@ -1,0 +1,492 @@
+// Command ch04-reactor is chapter 1's line counter once more, now reading a
+// pipe or a socket through the reactor from package reactor, with chapter
+// 3's executor parked on it. It also has two small demonstrations of what
+// the reactor does while the executor sleeps.
+//
+// Usage:
+//
+//	ch04-reactor [-runes]     count the lines of standard input
+//	ch04-reactor -timers      three sleeps on one thread, and every wait it made
+//	ch04-reactor -wake        the two ways a parked thread is woken
+//
+// For each line of standard input it prints the line's length, a space and
+// the line, exactly as chapter 1 does: the length is in bytes, or in runes
+// with -runes; "\n" ends a line and a "\r" right before it is dropped; a
+// last line with no "\n" is still a line; bytes are printed as they were
+// read, valid UTF-8 or not; a line may be of any length.
+//
+// Standard input must be something the kernel can report readiness for: a
+// pipe, a socket, a terminal. A regular file is refused with one line on
+// stderr and exit status 1: epoll will not watch one, and kqueue calls it
+// always readable, so waiting for it teaches nothing (chapter 1 reads files
+// with blocking reads). The program takes no file arguments; opening a file
+// is itself a blocking call, and this chapter is about reads.
+//
+// To read through the reactor, the program puts standard input into
+// non-blocking mode. That flag belongs to the open file description, which
+// the shell and every process sharing the terminal or pipe see too, so the
+// program puts the old flag back before it exits: normally, on an error, and
+// on SIGINT, SIGTERM or SIGHUP (after which it dies of the signal, as it
+// would have anyway). If the reader of standard output goes away (a closed
+// pipe), the program restores the flag and exits with status 1, quietly, as
+// cat does.
+//
+// On systems without epoll or kqueue (Windows), every mode prints the
+// reactor's error and exits with status 1.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/asyncbook/asyncbook/ch02-futures/future"
+	"github.com/asyncbook/asyncbook/ch03-executor/executor"
+	"github.com/asyncbook/asyncbook/ch04-reactor/reactor"
+)
+
+// progName starts every error message. It is a constant, not os.Args[0],
+// so messages read the same however the program was started.
+const progName = "ch04-reactor"
+
+// stdinFD is standard input's file descriptor on every Unix system.
+const stdinFD = 0
+
+func main() {
+	os.Exit(run(os.Args[1:], stdinFD, os.Stdout, os.Stderr))
+}
+
+// The story of this file, in order: set up the reactor and the executor
+// and count the lines of standard input (countInput); the task that does
+// the reading, a future written by hand (counter); chapter 1's counting,
+// fed a chunk at a time (lineWriter); then the two demonstrations.
+
+// ANCHOR: count-input
+// countInput counts the lines of the descriptor fd, named name in errors,
+// into out. It runs one task on an executor that parks on a reactor: when
+// the task has read everything the pipe holds, the executor's goroutine
+// sleeps in epoll_wait (or kevent) until more arrives.
+func countInput(fd int, name string, out *bufio.Writer, runes bool) error {
+	r, err := reactor.New()
+	if err != nil {
+		return err // reactor.ErrUnsupported, on Windows
+	}
+	defer r.Close()
+
+	// The reactor only says "try again now"; the reads themselves must
+	// never block, or the executor's only goroutine would block with them.
+	// nonblock also puts the old flag back, when we return or on a signal.
+	restore, err := nonblock(fd)
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	defer restore()
+
+	reg, err := r.Register(fd)
+	if errors.Is(err, reactor.ErrRegularFile) {
+		return fmt.Errorf("%s: regular file: the kernel reports it always ready; read it with a blocking read (chapter 1)", name)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	defer reg.Deregister()
+
+	ex := executor.NewWith(r) // Park and Unpark are the reactor's
+	task := executor.Spawn[error](ex, &counter{
+		fd:    fd,
+		name:  name,
+		reg:   reg,
+		lines: lineWriter{out: out, runes: runes},
+		buf:   make([]byte, 64<<10),
+	})
+	ex.Run()
+	cerr, err := task.Result() // err: the task panicked
+	return errors.Join(err, cerr)
+}
+
+// ANCHOR_END: count-input
+
+// ANCHOR: counter
+// A counter is the task that reads the descriptor. It is a future written
+// by hand, like chapter 2's: each Poll reads until the kernel says EAGAIN
+// ("nothing now; a read would block"), and only then asks the reactor to
+// wake it when the descriptor is readable again. Reading until EAGAIN is
+// what makes the wait safe with an edge-triggered reactor too: the next
+// event comes only after the kernel has had nothing to give.
+//
+// The future is done at end of input, with nil, or at the first error.
+type counter struct {
+	fd    int
+	name  string
+	reg   *reactor.Registration
+	lines lineWriter
+	buf   []byte               // one read's worth, reused
+	ready future.Future[error] // the Readable being waited for, or nil
+}
+
+func (c *counter) Poll(cx *future.Context) future.Poll[error] {
+	for {
+		if c.ready != nil {
+			err, ok := c.ready.Poll(cx).Value()
+			if !ok {
+				return future.Pending[error]() // the reactor holds our waker
+			}
+			c.ready = nil
+			if err != nil {
+				return future.Done(fmt.Errorf("%s: %w", c.name, err))
+			}
+		}
+		n, err := readFD(c.fd, c.buf)
+		switch {
+		case err == errWouldBlock:
+			// Drained. Show what we have before sleeping, so that lines
+			// typed at a terminal come out as they are typed, then wait.
+			// The loop polls the new future at once: that hands it our
+			// waker, or finds the descriptor already readable.
+			if err := c.lines.flush(); err != nil {
+				return future.Done(err)
+			}
+			c.ready = c.reg.Readable()
+		case err != nil:
+			return future.Done(fmt.Errorf("%s: %w", c.name, err))
+		case n == 0:
+			return future.Done(c.lines.end()) // end of input
+		default:
+			if err := c.lines.write(c.buf[:n]); err != nil {
+				return future.Done(err)
+			}
+		}
+	}
+}
+
+// ANCHOR_END: counter
+
+// ANCHOR: line-writer
+// A lineWriter is chapter 1's count turned inside out: instead of pulling
+// lines from a reader, it is pushed whatever bytes a read returned, and
+// keeps the start of a line whose end has not arrived yet. Such a line may
+// be of any length; only it is held in memory.
+type lineWriter struct {
+	out   *bufio.Writer
+	runes bool
+	line  []byte // a line whose "\n" has not been read yet
+}
+
+// write counts every line that p completes and keeps the rest.
+func (lw *lineWriter) write(p []byte) error {
+	for {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			lw.line = append(lw.line, p...)
+			return nil
+		}
+		line := p[:i]
+		if len(lw.line) > 0 { // the line began in an earlier read
+			lw.line = append(lw.line, line...)
+			line = lw.line
+		}
+		if err := lw.emit(bytes.TrimSuffix(line, []byte("\r"))); err != nil {
+			return err
+		}
+		lw.line, p = lw.line[:0], p[i+1:]
+	}
+}
+
+// end counts the last line, if the input did not end with "\n", and
+// flushes. A "\r" at the very end stays: it ends no line.
+func (lw *lineWriter) end() error {
+	if len(lw.line) > 0 {
+		if err := lw.emit(lw.line); err != nil {
+			return err
+		}
+	}
+	return lw.flush()
+}
+
+// emit writes "<length> <line>\n".
+func (lw *lineWriter) emit(line []byte) error {
+	n := len(line)
+	if lw.runes {
+		n = utf8.RuneCount(line)
+	}
+	var num [24]byte
+	lw.out.Write(strconv.AppendInt(num[:0], int64(n), 10))
+	lw.out.WriteByte(' ')
+	lw.out.Write(line)
+	return lw.out.WriteByte('\n') // a bufio.Writer's error sticks: this reports any of the four
+}
+
+// flush writes out what is buffered.
+func (lw *lineWriter) flush() error { return lw.out.Flush() }
+
+// ANCHOR_END: line-writer
+
+// ms formats d as a whole number of milliseconds.
+func ms(d time.Duration) string {
+	return strconv.FormatInt(d.Round(time.Millisecond).Milliseconds(), 10) + "ms"
+}
+
+// describeWait formats one call to epoll_wait or kevent, as OnWait reports
+// it: how long the reactor allowed it to sleep, and what woke it.
+func describeWait(w reactor.Wait) string {
+	timeout := "no timeout"
+	if w.Timeout >= 0 {
+		timeout = "timeout " + ms(w.Timeout)
+	}
+	what := fmt.Sprintf("%d events", w.Events)
+	if w.Events == 1 {
+		what = "1 event"
+	}
+	switch {
+	case w.Woken && w.Events == 1:
+		what += " (the wake-up)"
+	case w.Woken:
+		what += " (one is the wake-up)"
+	}
+	return "wait: " + timeout + " -> " + what
+}
+
+// ANCHOR: timers
+// timers spawns three sleeps, longest first, on an executor parked on the
+// reactor, and prints every wait the reactor makes in between. Each Sleep
+// puts a deadline in the reactor's heap; Park passes the time until the
+// earliest one as the wait's timeout. The thread sleeps in the kernel until
+// then, wakes the task whose deadline passed, and waits again.
+func timers(out io.Writer) error {
+	r, err := reactor.New()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	ex := executor.NewWith(r)
+
+	start := time.Now()
+	waits := 0
+	r.OnWait(func(w reactor.Wait) { // called on this goroutine, inside Park
+		waits++
+		fmt.Fprintf(out, "  %s\n", describeWait(w))
+	})
+	defer r.OnWait(nil)
+
+	delays := []time.Duration{150 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond}
+	fmt.Fprintf(out, "spawned sleeps of %v, %v and %v, in that order\n", delays[0], delays[1], delays[2])
+	for _, d := range delays {
+		executor.Spawn(ex, future.Map(r.Sleep(d), func(struct{}) struct{} {
+			fmt.Fprintf(out, "sleep %v done after %s\n", d, ms(time.Since(start)))
+			return struct{}{}
+		}))
+	}
+	ex.Run()
+	fmt.Fprintf(out, "%d sleeps, %d waits, %s in all\n", len(delays), waits, ms(time.Since(start)))
+	return nil
+}
+
+// ANCHOR_END: timers
+
+// ANCHOR: wake
+// wake shows the two things that end a wait. First a goroutine writes to a
+// pipe that a task is waiting on: the kernel reports the read end readable.
+// Then a goroutine calls a task's waker directly, with no descriptor
+// involved: the executor calls the reactor's Unpark, which is the
+// cross-thread wake-up (an eventfd, or EVFILT_USER, or a pipe, as the
+// reactor's package comment says).
+func wake(out io.Writer) error {
+	r, err := reactor.New()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	ex := executor.NewWith(r)
+	r.OnWait(func(w reactor.Wait) { fmt.Fprintf(out, "  %s\n", describeWait(w)) })
+	defer r.OnWait(nil)
+	const after = 100 * time.Millisecond
+
+	// 1. Readiness, from the kernel.
+	rfd, wfd, err := newPipe() // the read end is non-blocking
+	if err != nil {
+		return err
+	}
+	defer closeFD(rfd)
+	defer closeFD(wfd)
+	var wg sync.WaitGroup
+	defer wg.Wait() // before the pipe is closed
+	reg, err := r.Register(rfd)
+	if err != nil {
+		return err
+	}
+	defer reg.Deregister()
+	fmt.Fprintf(out, "1. a task reads a pipe; another goroutine writes to it after %v\n", after)
+	start := time.Now()
+	wg.Go(func() {
+		time.Sleep(after)
+		writeFD(wfd, []byte("ping\n"))
+	})
+	got := executor.Spawn(ex, readOnce(rfd, reg))
+	ex.Run()
+	res, err := got.Result() // err: the task panicked
+	if err != nil {
+		return err
+	}
+	msg, err := res.Get()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "   the task read %q after %s\n", msg, ms(time.Since(start)))
+
+	// 2. A wake-up from another goroutine, with no descriptor at all.
+	fmt.Fprintf(out, "2. a task waits on a latch; another goroutine sets it after %v\n", after)
+	start = time.Now()
+	var l latch
+	wg.Go(func() {
+		time.Sleep(after)
+		l.set() // calls the task's waker: the executor calls r.Unpark
+	})
+	executor.Spawn[struct{}](ex, &l)
+	ex.Run()
+	fmt.Fprintf(out, "   the task saw the latch set after %s\n", ms(time.Since(start)))
+	return nil
+}
+
+// readOnce returns a future that reads once from fd, waiting for it to be
+// readable first if it has nothing to give, and is done with what it read.
+func readOnce(fd int, reg *reactor.Registration) future.Future[future.Result[string]] {
+	buf := make([]byte, 64)
+	var ready future.Future[error]
+	return future.Func[future.Result[string]](func(cx *future.Context) future.Poll[future.Result[string]] {
+		for {
+			if ready != nil {
+				err, ok := ready.Poll(cx).Value()
+				if !ok {
+					return future.Pending[future.Result[string]]()
+				}
+				if ready = nil; err != nil {
+					return future.Done(future.Err[string](err))
+				}
+			}
+			n, err := readFD(fd, buf)
+			if err == errWouldBlock {
+				ready = reg.Readable()
+				continue
+			}
+			if err != nil {
+				return future.Done(future.Err[string](err))
+			}
+			return future.Done(future.Ok(string(buf[:n])))
+		}
+	})
+}
+
+// A latch is a future that is done once another goroutine has called set:
+// the smallest thing that wakes a task from outside the executor.
+type latch struct {
+	mu    sync.Mutex
+	isSet bool
+	waker future.Waker // the latest poller's waker
+}
+
+func (f *latch) Poll(cx *future.Context) future.Poll[struct{}] {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.isSet {
+		return future.Done(struct{}{})
+	}
+	f.waker = cx.Waker()
+	return future.Pending[struct{}]()
+}
+
+// set sets the latch and wakes the task polling it, from any goroutine.
+func (f *latch) set() {
+	f.mu.Lock()
+	f.isSet = true
+	w := f.waker
+	f.mu.Unlock()
+	if w != nil {
+		w.Wake()
+	}
+}
+
+// ANCHOR_END: wake
+
+// The command line. run parses the flags, runs the chosen mode and turns
+// every error into one line on stderr and an exit status: 2 for a usage
+// error, 1 for anything else.
+
+const usage = `usage: ch04-reactor [-runes]
+       ch04-reactor -timers
+       ch04-reactor -wake
+
+Prints "<length> <line>" for each line of standard input, in bytes (or runes
+with -runes), reading it through a reactor (epoll or kqueue). Standard input
+must be a pipe, a socket or a terminal, not a regular file.
+
+  -runes    count runes, not bytes
+  -timers   run three sleeps on one thread and show every wait it makes
+  -wake     show a wait ended by a pipe, then one ended by another goroutine
+`
+
+// run is the program: it returns the exit status. stdin is the descriptor
+// to count. Tests call run directly.
+func run(args []string, stdin int, stdout, stderr io.Writer) int {
+	var runes, showTimers, showWake bool
+	flags := flag.NewFlagSet(progName, flag.ContinueOnError)
+	flags.SetOutput(io.Discard) // run prints the one line itself
+	flags.Usage = func() {}
+	flags.BoolVar(&runes, "runes", false, "")
+	flags.BoolVar(&showTimers, "timers", false, "")
+	flags.BoolVar(&showWake, "wake", false, "")
+
+	usageError := func(msg string) int {
+		fmt.Fprintf(stderr, "%s: %s (see %s -h)\n", progName, msg, progName)
+		return 2
+	}
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, usage)
+			return 0
+		}
+		return usageError(err.Error())
+	}
+	if flags.NArg() > 0 {
+		return usageError(fmt.Sprintf("unexpected argument %q: the program reads standard input only", flags.Arg(0)))
+	}
+	modes := 0
+	for _, on := range []bool{runes, showTimers, showWake} {
+		if on {
+			modes++
+		}
+	}
+	if modes > 1 {
+		return usageError("use at most one of -runes, -timers and -wake")
+	}
+
+	out := bufio.NewWriterSize(stdout, 64<<10)
+	var err error
+	switch {
+	case showTimers:
+		err = timers(out)
+	case showWake:
+		err = wake(out)
+	default:
+		err = countInput(stdin, "stdin", out, runes)
+	}
+	if ferr := out.Flush(); err == nil {
+		err = ferr
+	}
+	switch {
+	case err == nil:
+		return 0
+	case isBrokenPipe(err):
+		return 1 // the reader went away: nobody is left to tell
+	default:
+		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
+		return 1
+	}
+}

@@ -1,0 +1,250 @@
+//go:build unix
+
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/sys/unix"
+)
+
+// reference counts lines the obvious way, over all of the input at once:
+// what the reactor-driven counter must agree with, byte for byte.
+func reference(data []byte, runes bool) []byte {
+	var out bytes.Buffer
+	for len(data) > 0 {
+		line, rest, found := bytes.Cut(data, []byte("\n"))
+		if found {
+			line = bytes.TrimSuffix(line, []byte("\r"))
+		}
+		n := len(line)
+		if runes {
+			n = utf8.RuneCount(line)
+		}
+		fmt.Fprintf(&out, "%d %s\n", n, line)
+		data = rest
+	}
+	return out.Bytes()
+}
+
+// hangTimeout is how long TestCountPipeAndSocket lets one run take before
+// it calls the run stuck. The runs take milliseconds; this only turns a
+// hang into a failure with a message.
+const hangTimeout = 10 * time.Second
+
+// testInput holds lines that break line counters: CRLF, empty lines, a lone
+// "\r", invalid UTF-8, a line longer than one read (64 KiB), and no "\n"
+// at the end.
+func testInput() []byte {
+	var b bytes.Buffer
+	b.WriteString("a\r\n\r\n\nx\ry\ncaf\xe9 h\xc3\xa9\n")
+	b.WriteString(strings.Repeat("long", 50_000) + "\n")
+	b.WriteString("last\r")
+	return b.Bytes()
+}
+
+// feed writes data to fd in pieces of random sizes, so that lines are split
+// across reads and the reader finds the descriptor empty (EAGAIN) and waits
+// many times, then closes fd.
+func feed(t *testing.T, fd int, data []byte, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	for len(data) > 0 {
+		n := min(len(data), 1+rng.IntN(9000))
+		if err := writeFD(fd, data[:n]); err != nil {
+			t.Errorf("feed: %v", err)
+			break
+		}
+		data = data[n:]
+	}
+	unix.Close(fd)
+}
+
+// TestCountPipeAndSocket runs the program on a pipe and on a Unix socket
+// as standard input, fed from another goroutine in random pieces, and
+// checks its output against reference, in bytes and in runes. It also
+// checks that the descriptor is back in blocking mode afterwards.
+func TestCountPipeAndSocket(t *testing.T) {
+	kinds := []struct {
+		name string
+		make func() (r, w int, err error)
+	}{
+		{"pipe", func() (int, int, error) {
+			var p [2]int
+			err := unix.Pipe(p[:])
+			return p[0], p[1], err
+		}},
+		{"socket", func() (int, int, error) {
+			s, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
+			return s[0], s[1], err
+		}},
+	}
+	data := testInput()
+	for _, k := range kinds {
+		for _, runes := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/runes=%v", k.name, runes), func(t *testing.T) {
+				for seed := range uint64(5) {
+					r, w, err := k.make()
+					if err != nil {
+						t.Fatal(err)
+					}
+					done := make(chan struct{})
+					go func() { defer close(done); feed(t, w, data, seed) }()
+					var args []string
+					if runes {
+						args = []string{"-runes"}
+					}
+					var stdout, stderr bytes.Buffer
+					var code int
+					finished := make(chan struct{})
+					go func() { defer close(finished); code = run(args, r, &stdout, &stderr) }()
+					select {
+					case <-finished:
+					case <-time.After(hangTimeout):
+						// Not a speed test: a counter that awaits Readable
+						// before EAGAIN waits for an edge that never comes.
+						t.Fatalf("seed %d: no result after %v: the counter is stuck waiting", seed, hangTimeout)
+					}
+					<-done
+					if code != 0 || stderr.Len() > 0 {
+						t.Fatalf("exit status %d, stderr %q", code, stderr.String())
+					}
+					if want := reference(data, runes); !bytes.Equal(stdout.Bytes(), want) {
+						t.Fatalf("seed %d: output differs from reference:\n got %.200q\nwant %.200q", seed, stdout.Bytes(), want)
+					}
+					if nonblocking(t, r) {
+						t.Errorf("descriptor left in non-blocking mode")
+					}
+					unix.Close(r)
+				}
+			})
+		}
+	}
+}
+
+// nonblocking reports whether fd's open file description has O_NONBLOCK.
+func nonblocking(t *testing.T, fd int) bool {
+	t.Helper()
+	flags, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return flags&unix.O_NONBLOCK != 0
+}
+
+// TestAlreadyNonblocking checks that a descriptor that was non-blocking
+// before the program started stays non-blocking: restore puts back what
+// was there, it does not force blocking mode.
+func TestAlreadyNonblocking(t *testing.T) {
+	var p [2]int
+	if err := unix.Pipe(p[:]); err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(p[0])
+	if err := unix.SetNonblock(p[0], true); err != nil {
+		t.Fatal(err)
+	}
+	go feed(t, p[1], []byte("x\n"), 0)
+	var stdout, stderr bytes.Buffer
+	if code := run(nil, p[0], &stdout, &stderr); code != 0 || stdout.String() != "1 x\n" {
+		t.Fatalf("exit status %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+	if !nonblocking(t, p[0]) {
+		t.Errorf("O_NONBLOCK was cleared; it was set before the program ran")
+	}
+}
+
+// TestRegularFileRefused checks the error for a regular file: one line,
+// exit status 1, and the descriptor's flag unchanged.
+func TestRegularFileRefused(t *testing.T) {
+	f, err := os.Open("testdata/x.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	fd := int(f.Fd())
+	var stdout, stderr bytes.Buffer
+	code := run(nil, fd, &stdout, &stderr)
+	want := "ch04-reactor: stdin: regular file: the kernel reports it always ready; read it with a blocking read (chapter 1)\n"
+	if code != 1 || stdout.Len() > 0 || stderr.String() != want {
+		t.Fatalf("exit status %d, stdout %q, stderr %q; want 1, nothing, %q", code, stdout.String(), stderr.String(), want)
+	}
+	if nonblocking(t, fd) {
+		t.Errorf("regular file left in non-blocking mode")
+	}
+}
+
+// TestHelperProcess is not a test: TestSignalRestoresFlag runs the test
+// binary again with it, as the program itself.
+func TestHelperProcess(t *testing.T) {
+	if os.Getenv("CH04_REACTOR_HELPER") != "1" {
+		t.Skip("run by TestSignalRestoresFlag")
+	}
+	os.Exit(run(nil, stdinFD, os.Stdout, os.Stderr))
+}
+
+// TestSignalRestoresFlag runs the program in a child process whose standard
+// input is a pipe this test also holds, as a shell holds its terminal.
+// While the child runs, the test sees O_NONBLOCK on its own descriptor:
+// the flag lives in the shared open file description. After SIGINT kills
+// the child, the flag is gone again, and the child died of the signal.
+func TestSignalRestoresFlag(t *testing.T) {
+	var p [2]int
+	if err := unix.Pipe(p[:]); err != nil {
+		t.Fatal(err)
+	}
+	in := os.NewFile(uintptr(p[0]), "stdin-pipe") // blocking: not in Go's poller
+	defer in.Close()
+	defer unix.Close(p[1])
+
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
+	cmd.Env = append(os.Environ(), "CH04_REACTOR_HELPER=1")
+	cmd.Stdin = in // the child's fd 0 shares in's open file description
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Once the child has counted a line, it has set the flag and is
+	// waiting for more in the reactor.
+	if err := writeFD(p[1], []byte("a\n")); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || line != "1 a\n" {
+		t.Fatalf("child printed %q, %v; want %q", line, err, "1 a\n")
+	}
+	if !nonblocking(t, p[0]) {
+		t.Errorf("while the child runs, the shared description should be non-blocking")
+	}
+
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err = cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		t.Fatalf("child: %v; want it killed by SIGINT", err)
+	}
+	if ws, ok := ee.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGINT {
+		t.Errorf("child ended with %v; want killed by SIGINT (stderr %q)", err, stderr.String())
+	}
+	if nonblocking(t, p[0]) {
+		t.Errorf("after SIGINT the description is still non-blocking: the child did not restore it")
+	}
+}
