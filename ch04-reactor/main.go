@@ -294,8 +294,9 @@ func timers(out io.Writer) error {
 // ANCHOR: wake
 // wake shows the two things that end a wait. First a goroutine writes to a
 // pipe that a task is waiting on: the kernel reports the read end readable.
-// Then a goroutine calls a task's waker directly, with no descriptor
-// involved: the executor calls the reactor's Unpark, which is the
+// Then a goroutine sets a Promise the task awaits, which calls the task's
+// waker with no descriptor involved: the executor calls the reactor's
+// Unpark, which is the
 // cross-thread wake-up (an eventfd, or EVFILT_USER, or a pipe, as the
 // reactor's package comment says).
 func wake(out io.Writer) error {
@@ -342,16 +343,16 @@ func wake(out io.Writer) error {
 	fmt.Fprintf(out, "   the task read %q after %s\n", msg, ms(time.Since(start)))
 
 	// 2. A wake-up from another goroutine, with no descriptor at all.
-	fmt.Fprintf(out, "2. a task waits on a latch; another goroutine sets it after %v\n", after)
+	fmt.Fprintf(out, "2. a task awaits a promise; another goroutine sets it after %v\n", after)
 	start = time.Now()
-	var l latch
+	var p future.Promise[struct{}]
 	wg.Go(func() {
 		time.Sleep(after)
-		l.set() // calls the task's waker: the executor calls r.Unpark
+		p.Set(struct{}{}) // calls the task's waker: the executor calls r.Unpark
 	})
-	executor.Spawn[struct{}](ex, &l)
+	executor.Spawn[struct{}](ex, &p)
 	ex.Run()
-	fmt.Fprintf(out, "   the task saw the latch set after %s\n", ms(time.Since(start)))
+	fmt.Fprintf(out, "   the task saw the promise set after %s\n", ms(time.Since(start)))
 	return nil
 }
 
@@ -382,35 +383,6 @@ func readOnce(fd int, reg *reactor.Registration) future.Future[future.Result[str
 			return future.Done(future.Ok(string(buf[:n])))
 		}
 	})
-}
-
-// A latch is a future that is done once another goroutine has called set:
-// the smallest thing that wakes a task from outside the executor.
-type latch struct {
-	mu    sync.Mutex
-	isSet bool
-	waker future.Waker // the latest poller's waker
-}
-
-func (f *latch) Poll(cx *future.Context) future.Poll[struct{}] {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.isSet {
-		return future.Done(struct{}{})
-	}
-	f.waker = cx.Waker()
-	return future.Pending[struct{}]()
-}
-
-// set sets the latch and wakes the task polling it, from any goroutine.
-func (f *latch) set() {
-	f.mu.Lock()
-	f.isSet = true
-	w := f.waker
-	f.mu.Unlock()
-	if w != nil {
-		w.Wake()
-	}
 }
 
 // ANCHOR_END: wake

@@ -97,3 +97,17 @@ func ExampleSelect() {
 	// Pending
 	// Done({1 fast})
 }
+
+func ExamplePromise() {
+	var p future.Promise[string]
+	woken := make(chan struct{})
+	cx := future.NewContext(future.WakerFunc(func() { close(woken) }))
+
+	fmt.Println(p.Poll(cx)) // nothing yet: p keeps the waker
+	go p.Set("from another goroutine")
+	<-woken // Set called the waker: poll again
+	fmt.Println(p.Poll(cx))
+	// Output:
+	// Pending
+	// Done(from another goroutine)
+}

@@ -412,3 +412,34 @@ func TestLatestWaker(t *testing.T) {
 		})
 	}
 }
+
+func TestPromise(t *testing.T) {
+	var p Promise[string]
+	var first, second counter
+	if got := p.Poll(NewContext(&first)); got.IsDone() {
+		t.Fatalf("unset Promise polled %v, want Pending", got)
+	}
+	p.Poll(NewContext(&second)) // the latest waker replaces the first
+	if !p.Set("v") {
+		t.Fatal("first Set returned false")
+	}
+	if first.n.Load() != 0 || second.n.Load() != 1 {
+		t.Fatalf("Set woke the first poll's waker %d times and the latest %d; want 0 and 1", first.n.Load(), second.n.Load())
+	}
+	if p.Set("other") {
+		t.Fatal("second Set returned true")
+	}
+	if second.n.Load() != 1 {
+		t.Fatalf("second Set woke again: %d wakes", second.n.Load())
+	}
+	if v, ok := p.Poll(NewContext(&second)).Value(); !ok || v != "v" {
+		t.Fatalf("Poll after Set = %q, %v; want the first value, done", v, ok)
+	}
+	mustPanic(t, pollAfterDone, func() { p.Poll(NewContext(&second)) })
+
+	var early Promise[int]
+	early.Set(7) // before any poll: nobody to wake, and nothing lost
+	if v, ok := early.Poll(noop()).Value(); !ok || v != 7 {
+		t.Fatalf("Poll after an early Set = %d, %v; want 7, done", v, ok)
+	}
+}

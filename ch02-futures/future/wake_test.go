@@ -132,36 +132,6 @@ func TestSelectCancelsTimers(t *testing.T) {
 	})
 }
 
-// signal is a test future that another goroutine completes with fire. Poll
-// checks and registers the waker under one lock, so a fire that races with
-// a poll is never lost.
-type signal struct {
-	mu    sync.Mutex
-	set   bool
-	value int
-	waker Waker
-}
-
-func (s *signal) Poll(cx *Context) Poll[int] {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.set {
-		return Done(s.value)
-	}
-	s.waker = cx.Waker()
-	return Pending[int]()
-}
-
-func (s *signal) fire(v int) {
-	s.mu.Lock()
-	s.set, s.value = true, v
-	w := s.waker
-	s.mu.Unlock()
-	if w != nil {
-		w.Wake()
-	}
-}
-
 // TestWakesFromManyGoroutines completes the children of Join, TryJoin and
 // Select from many goroutines at once, racing with the polls. Under -race
 // it checks that nothing in the combinators is shared unsafely; in the
@@ -170,10 +140,10 @@ func TestWakesFromManyGoroutines(t *testing.T) {
 	const rounds, n = 200, 16
 	for range rounds {
 		synctest.Test(t, func(t *testing.T) {
-			sigs := make([]*signal, 3*n)
+			sigs := make([]*Promise[int], 3*n)
 			for i := range sigs {
-				sigs[i] = new(signal)
-				go sigs[i].fire(i)
+				sigs[i] = new(Promise[int])
+				go sigs[i].Set(i)
 			}
 			join := make([]Future[int], n)
 			try := make([]Future[Result[int]], n)

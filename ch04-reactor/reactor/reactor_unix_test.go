@@ -545,13 +545,13 @@ func TestCrossGoroutineWakeStress(t *testing.T) {
 		var handles []*executor.JoinHandle[int]
 		var setters sync.WaitGroup
 		for i := range tasks {
-			l := new(latch)
-			handles = append(handles, executor.Spawn[int](ex, future.Map[struct{}](l, func(struct{}) int { return i })))
+			p := new(future.Promise[int])
+			handles = append(handles, executor.Spawn[int](ex, p))
 			setters.Go(func() {
 				for range rand.IntN(100) {
 					runtime.Gosched()
 				}
-				l.set()
+				p.Set(i)
 			})
 		}
 		done := make(chan struct{})
@@ -567,33 +567,6 @@ func TestCrossGoroutineWakeStress(t *testing.T) {
 				t.Fatalf("task %d = %d, %v", i, v, err)
 			}
 		}
-	}
-}
-
-// latch is a future that is done once set is called, from any goroutine.
-type latch struct {
-	mu    sync.Mutex
-	isSet bool
-	waker future.Waker
-}
-
-func (l *latch) Poll(cx *future.Context) future.Poll[struct{}] {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.isSet {
-		return future.Done(struct{}{})
-	}
-	l.waker = cx.Waker()
-	return future.Pending[struct{}]()
-}
-
-func (l *latch) set() {
-	l.mu.Lock()
-	l.isSet = true
-	w := l.waker
-	l.mu.Unlock()
-	if w != nil {
-		w.Wake()
 	}
 }
 
