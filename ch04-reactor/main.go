@@ -65,9 +65,10 @@ func main() {
 }
 
 // The story of this file, in order: set up the reactor and the executor
-// and count the lines of standard input (countInput); the task that does
-// the reading, a future written by hand (counter); chapter 1's counting,
-// fed a chunk at a time (lineWriter); then the two demonstrations.
+// and count the lines of standard input (countInput); reading inside a
+// future without breaking the edge-triggered rule (reader); the task that
+// counts, a future written by hand (counter); chapter 1's counting, fed a
+// chunk at a time (lineWriter); then the two demonstrations.
 
 // ANCHOR: count-input
 // countInput counts the lines of the descriptor fd, named name in errors,
@@ -101,9 +102,8 @@ func countInput(fd int, name string, out *bufio.Writer, runes bool) error {
 
 	ex := executor.NewWith(r) // Park and Unpark are the reactor's
 	task := executor.Spawn[error](ex, &counter{
-		fd:    fd,
+		in:    reader{fd: fd, reg: reg},
 		name:  name,
-		reg:   reg,
 		lines: lineWriter{out: out, runes: runes},
 		buf:   make([]byte, 64<<10),
 	})
@@ -114,55 +114,80 @@ func countInput(fd int, name string, out *bufio.Writer, runes bool) error {
 
 // ANCHOR_END: count-input
 
+// ANCHOR: reader
+// A reader reads a registered, non-blocking descriptor from inside a
+// future. It keeps the one rule of an edge-triggered reactor for every
+// future that reads: it awaits Readable only after a read has found the
+// descriptor empty (EAGAIN, "nothing now; a read would block"), because
+// the kernel sends the next edge only after it has had nothing to give.
+type reader struct {
+	fd    int
+	reg   *reactor.Registration
+	ready future.Future[error] // the Readable being awaited, or nil
+}
+
+// errPending is what read returns when the descriptor is empty and the
+// reactor now holds the waker of the task that called it.
+var errPending = errors.New("pending: waiting for the descriptor to be readable")
+
+// read reads into p: n > 0 bytes, or 0 and nil at end of input, or
+// errPending, after which the caller returns Pending from its Poll.
+func (rd *reader) read(cx *future.Context, p []byte) (int, error) {
+	for {
+		if rd.ready != nil {
+			err, ok := rd.ready.Poll(cx).Value()
+			if !ok {
+				return 0, errPending // the reactor holds cx's waker
+			}
+			rd.ready = nil
+			if err != nil {
+				return 0, err // reactor.ErrClosed
+			}
+		}
+		n, err := readFD(rd.fd, p)
+		if err != errWouldBlock {
+			return n, err
+		}
+		// Drained: now wait for the next edge. The loop polls the new
+		// Readable at once, which hands it cx's waker, or finds that
+		// the descriptor has become readable since the read.
+		rd.ready = rd.reg.Readable()
+	}
+}
+
+// ANCHOR_END: reader
+
 // ANCHOR: counter
-// A counter is the task that reads the descriptor. It is a future written
-// by hand, like chapter 2's: each Poll reads until the kernel says EAGAIN
-// ("nothing now; a read would block"), and only then asks the reactor to
-// wake it when the descriptor is readable again. Reading until EAGAIN is
-// what makes the wait safe with an edge-triggered reactor too: the next
-// event comes only after the kernel has had nothing to give.
+// A counter is the task that counts the lines of the descriptor. It is a
+// future written by hand, like chapter 2's: each Poll reads until the
+// reader reports errPending, feeding every chunk to the line writer.
 //
 // The future is done at end of input, with nil, or at the first error.
 type counter struct {
-	fd    int
+	in    reader
 	name  string
-	reg   *reactor.Registration
 	lines lineWriter
-	buf   []byte               // one read's worth, reused
-	ready future.Future[error] // the Readable being waited for, or nil
+	buf   []byte // one read's worth, reused
 }
 
 func (c *counter) Poll(cx *future.Context) future.Poll[error] {
 	for {
-		if c.ready != nil {
-			err, ok := c.ready.Poll(cx).Value()
-			if !ok {
-				return future.Pending[error]() // the reactor holds our waker
-			}
-			c.ready = nil
-			if err != nil {
-				return future.Done(fmt.Errorf("%s: %w", c.name, err))
-			}
-		}
-		n, err := readFD(c.fd, c.buf)
+		n, err := c.in.read(cx, c.buf)
 		switch {
-		case err == errWouldBlock:
-			// Drained. Show what we have before sleeping, so that lines
-			// typed at a terminal come out as they are typed, then wait.
-			// The loop polls the new future at once: that hands it our
-			// waker, or finds the descriptor already readable.
+		case err == errPending:
+			// Show what we have before sleeping, so that lines typed
+			// at a terminal come out as they are typed.
 			if err := c.lines.flush(); err != nil {
 				return future.Done(err)
 			}
-			c.ready = c.reg.Readable()
+			return future.Pending[error]()
 		case err != nil:
 			return future.Done(fmt.Errorf("%s: %w", c.name, err))
 		case n == 0:
 			return future.Done(c.lines.end()) // end of input
-		default:
-			if err := c.lines.write(c.buf[:n]); err != nil {
-				return future.Done(err)
-			}
+		}
+		if err := c.lines.write(c.buf[:n]); err != nil {
+			return future.Done(err)
 		}
 	}
 }
@@ -274,7 +299,6 @@ func timers(out io.Writer) error {
 		waits++
 		fmt.Fprintf(out, "  %s\n", describeWait(w))
 	})
-	defer r.OnWait(nil)
 
 	delays := []time.Duration{150 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond}
 	fmt.Fprintf(out, "spawned sleeps of %v, %v and %v, in that order\n", delays[0], delays[1], delays[2])
@@ -307,7 +331,6 @@ func wake(out io.Writer) error {
 	defer r.Close()
 	ex := executor.NewWith(r)
 	r.OnWait(func(w reactor.Wait) { fmt.Fprintf(out, "  %s\n", describeWait(w)) })
-	defer r.OnWait(nil)
 	const after = 100 * time.Millisecond
 
 	// 1. Readiness, from the kernel.
@@ -330,7 +353,7 @@ func wake(out io.Writer) error {
 		time.Sleep(after)
 		writeFD(wfd, []byte("ping\n"))
 	})
-	got := executor.Spawn(ex, readOnce(rfd, reg))
+	got := executor.Spawn(ex, readOnce(&reader{fd: rfd, reg: reg}))
 	ex.Run()
 	res, err := got.Result() // err: the task panicked
 	if err != nil {
@@ -356,32 +379,19 @@ func wake(out io.Writer) error {
 	return nil
 }
 
-// readOnce returns a future that reads once from fd, waiting for it to be
-// readable first if it has nothing to give, and is done with what it read.
-func readOnce(fd int, reg *reactor.Registration) future.Future[future.Result[string]] {
+// readOnce returns a future that is done with what one read of in
+// returned, waiting first if the descriptor has nothing to give.
+func readOnce(in *reader) future.Future[future.Result[string]] {
 	buf := make([]byte, 64)
-	var ready future.Future[error]
 	return future.Func[future.Result[string]](func(cx *future.Context) future.Poll[future.Result[string]] {
-		for {
-			if ready != nil {
-				err, ok := ready.Poll(cx).Value()
-				if !ok {
-					return future.Pending[future.Result[string]]()
-				}
-				if ready = nil; err != nil {
-					return future.Done(future.Err[string](err))
-				}
-			}
-			n, err := readFD(fd, buf)
-			if err == errWouldBlock {
-				ready = reg.Readable()
-				continue
-			}
-			if err != nil {
-				return future.Done(future.Err[string](err))
-			}
-			return future.Done(future.Ok(string(buf[:n])))
+		n, err := in.read(cx, buf)
+		switch {
+		case err == errPending:
+			return future.Pending[future.Result[string]]()
+		case err != nil:
+			return future.Done(future.Err[string](err))
 		}
+		return future.Done(future.Ok(string(buf[:n])))
 	})
 }
 
