@@ -91,10 +91,7 @@ func countInput(fd int, name string, out *bufio.Writer, runes bool) error {
 	}
 	defer restore()
 
-	reg, err := r.Register(fd)
-	if errors.Is(err, reactor.ErrRegularFile) {
-		return fmt.Errorf("%s: regular file: the kernel reports it always ready; read it with a blocking read (chapter 1)", name)
-	}
+	reg, err := r.Register(fd) // a regular file gets reactor.ErrRegularFile
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}

@@ -175,7 +175,7 @@ func TestRegularFileRefused(t *testing.T) {
 	fd := int(f.Fd())
 	var stdout, stderr bytes.Buffer
 	code := run(nil, fd, &stdout, &stderr)
-	want := "ch04-reactor: stdin: regular file: the kernel reports it always ready; read it with a blocking read (chapter 1)\n"
+	want := "ch04-reactor: stdin: reactor: regular file: the kernel reports it always ready; read it with a blocking read\n"
 	if code != 1 || stdout.Len() > 0 || stderr.String() != want {
 		t.Fatalf("exit status %d, stdout %q, stderr %q; want 1, nothing, %q", code, stdout.String(), stderr.String(), want)
 	}
