@@ -61,6 +61,7 @@ const progName = "ch04-reactor"
 const stdinFD = 0
 
 func main() {
+	catchSIGPIPE()
 	os.Exit(run(os.Args[1:], stdinFD, os.Stdout, os.Stderr))
 }
 

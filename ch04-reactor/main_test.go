@@ -190,6 +190,7 @@ func TestHelperProcess(t *testing.T) {
 	if os.Getenv("CH04_REACTOR_HELPER") != "1" {
 		t.Skip("run by TestSignalRestoresFlag")
 	}
+	catchSIGPIPE() // as main does
 	os.Exit(run(nil, stdinFD, os.Stdout, os.Stderr))
 }
 

@@ -14,6 +14,7 @@ var errWouldBlock = errors.New("would block")
 
 func readFD(fd int, p []byte) (int, error)        { return 0, errNoUnix }
 func nonblock(fd int) (restore func(), err error) { return nil, errNoUnix }
+func catchSIGPIPE()                               {}
 func isBrokenPipe(err error) bool                 { return false }
 func newPipe() (r, w int, err error)              { return -1, -1, errNoUnix }
 func writeFD(fd int, p []byte) error              { return errNoUnix }

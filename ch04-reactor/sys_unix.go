@@ -64,9 +64,6 @@ func nonblock(fd int) (restore func(), err error) {
 	}
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, deadly...)
-	// With SIGPIPE caught, a write to a closed stdout returns EPIPE
-	// instead of killing the program before it can restore the flag.
-	signal.Notify(make(chan os.Signal, 1), unix.SIGPIPE)
 	if err := unix.SetNonblock(fd, true); err != nil {
 		signal.Stop(sigs)
 		return nil, os.NewSyscallError("fcntl", err)
@@ -94,6 +91,11 @@ func nonblock(fd int) (restore func(), err error) {
 }
 
 // ANCHOR_END: nonblock
+
+// catchSIGPIPE makes a write to a standard output whose reader has gone
+// return EPIPE instead of killing the program with SIGPIPE, so that run can
+// restore standard input's flag and exit with status 1. main calls it once.
+func catchSIGPIPE() { signal.Notify(make(chan os.Signal, 1), unix.SIGPIPE) }
 
 // isBrokenPipe reports whether err is a write to a pipe or socket whose
 // reader has gone away.
