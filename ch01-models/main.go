@@ -4,7 +4,7 @@
 //
 // Usage:
 //
-//	ch01-models [-model sequential|threads|async] [-j n] [-runes] [-latency d] [file ...]
+//	ch01-models [-model sequential|threads|pool] [-j n] [-runes] [-latency d] [file ...]
 //	ch01-models -compare [-j n] [-runes] [-latency d] [-rounds n] [file ...]
 //
 // For each line it prints the line's length, a space and the line. The
@@ -23,7 +23,7 @@
 //   - sequential: one file after another, each read with blocking calls and
 //     printed as it is read.
 //   - threads: one goroutine per file, all started at once.
-//   - async: a pipeline on golang.org/x/sync/errgroup that keeps at most -j
+//   - pool: a pipeline on golang.org/x/sync/errgroup that keeps at most -j
 //     files in flight.
 //
 // Every model prints the same bytes: each file's lines together, files in
@@ -64,7 +64,7 @@ import (
 const progName = "ch01-models"
 
 // defaultInput is what the program counts when it is given no files: the
-// three lines of the essay this chapter starts from.
+// three lines this chapter starts from.
 //
 //go:embed input.txt
 var defaultInput string
@@ -73,11 +73,12 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-// We start where the essay starts: a blocking program that reads lines and
+// We start with a blocking program that reads lines and
 // prints their lengths. Everything else in this file is about running that
 // one function, count, in different ways.
 
 // ANCHOR: count
+
 // count reads r to its end and writes, for each line, its length, a space,
 // the line and "\n" to w. The length is in bytes, or in runes if runes is
 // set; a byte that is not valid UTF-8 counts as one rune, as it does in a
@@ -206,7 +207,7 @@ func openFile(name string) (io.ReadCloser, error) {
 type options struct {
 	runes   bool          // count runes, not bytes
 	latency time.Duration // wait this long before each open: a slow disk or network, simulated
-	jobs    int           // async only: at most this many inputs in flight
+	jobs    int           // pool only: at most this many inputs in flight
 }
 
 // countInput waits o.latency, opens in, counts it into w and closes it. It
@@ -246,10 +247,11 @@ func wait(ctx context.Context, d time.Duration) error {
 // before it in full, and returns that input's error.
 type model func(inputs []input, w io.Writer, o options) error
 
-// Model 1, sequential: the essay's program. One thread of control, every
+// Model 1, sequential: the plain program. One thread of control, every
 // system call blocking: open, read, write, close, then the next file.
 
 // ANCHOR: sequential
+
 // sequential counts one input after the other, straight into w. While a
 // read waits for the disk, the whole program waits. It needs no buffer
 // beyond count's one line: output is in argument order because the work is.
@@ -270,6 +272,7 @@ func sequential(inputs []input, w io.Writer, o options) error {
 // into memory and one printer takes the results in argument order.
 
 // ANCHOR: threads
+
 // threads starts one goroutine per input, all at once, with no limit.
 //
 // Buffering: each goroutine keeps its input's whole output in memory until
@@ -309,6 +312,7 @@ func countToMemory(ctx context.Context, in input, o options) result {
 }
 
 // ANCHOR: print-in-order
+
 // printInOrder writes the results to w in argument order, waiting for each
 // in turn however early the later ones arrive. It stops at the first
 // failed result, after writing what that input counted, and returns its
@@ -329,13 +333,14 @@ func printInOrder(results []chan result, w io.Writer) error {
 
 // ANCHOR_END: print-in-order
 
-// Model 3, async: a pipeline with a limit. A launcher starts workers in
+// Model 3, pool: a pipeline with a limit. A launcher starts workers in
 // argument order, never more than -j at a time; workers count; the printer
 // takes their results in order. This is the shape of an async runtime's
 // program: many tasks in flight, few resources, one ordered consumer.
 
-// ANCHOR: async
-// async keeps at most o.jobs inputs in flight, where in flight means
+// ANCHOR: pool
+
+// pool keeps at most o.jobs inputs in flight, where in flight means
 // started and not yet taken by the printer.
 //
 // Buffering: a worker counts its input into memory, then hands the result
@@ -348,7 +353,7 @@ func printInOrder(results []chan result, w io.Writer) error {
 // input that has not failed. Errors travel with the results instead, and
 // the printer, which sees them in argument order, cancels what comes
 // after. The errgroup is here for SetLimit and Wait.
-func async(inputs []input, w io.Writer, o options) error {
+func pool(inputs []input, w io.Writer, o options) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	results := make([]chan result, len(inputs))
 	for i := range results {
@@ -380,7 +385,7 @@ func async(inputs []input, w io.Writer, o options) error {
 	return err
 }
 
-// ANCHOR_END: async
+// ANCHOR_END: pool
 
 // models lists the models by their -model names, in the order -compare
 // runs them.
@@ -390,14 +395,15 @@ var models = []struct {
 }{
 	{"sequential", sequential},
 	{"threads", threads},
-	{"async", async},
+	{"pool", pool},
 }
 
-// Last, the measurement. The essay's claim is that making a program async
+// Last, the measurement. The claim to test is that making a program async
 // does not make it faster by itself: it pays only when there is waiting to
 // overlap. -compare measures exactly that, with -latency as the waiting.
 
 // ANCHOR: compare
+
 // compare times every model over the inputs and prints a table of median
 // wall times to w. Each model runs rounds times, the models taking turns so
 // that a slow moment of the machine does not land on one model only, and
@@ -430,8 +436,8 @@ func compare(inputs []input, w io.Writer, o options, rounds int) error {
 			base = median
 		}
 		name := m.name
-		if name == "async" {
-			name = fmt.Sprintf("async -j %d", o.jobs)
+		if name == "pool" {
+			name = fmt.Sprintf("pool -j %d", o.jobs)
 		}
 		fmt.Fprintf(w, "%-12s %9.3f ms %13.2fx\n", name, float64(median)/1e6, float64(median)/float64(max(base, 1)))
 	}
@@ -452,15 +458,15 @@ func plural(n int, one, many string) string {
 // error into one line on stderr and an exit status: 2 for a usage error,
 // 1 for an input that cannot be counted or an output that cannot be written.
 
-const usage = `usage: ch01-models [-model sequential|threads|async] [-j n] [-runes] [-latency d] [file ...]
+const usage = `usage: ch01-models [-model sequential|threads|pool] [-j n] [-runes] [-latency d] [file ...]
        ch01-models -compare [-j n] [-runes] [-latency d] [-rounds n] [file ...]
 
 Prints "<length> <line>" for each line of each file, in bytes (or runes with
 -runes). With no files it counts a built-in input.txt; "-" is standard input.
 
   -model name   sequential (default), threads (a goroutine per file) or
-                async (an errgroup pipeline with at most -j files in flight)
-  -j n          async's limit on files in flight (default 8)
+                pool (an errgroup pipeline with at most -j files in flight)
+  -j n          pool's limit on files in flight (default 8)
   -runes        count runes, not bytes
   -latency d    wait d (e.g. 20ms) before opening each file, to simulate a slow disk
   -compare      time every model over the files; output is discarded
@@ -484,7 +490,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				return nil
 			}
 		}
-		return errors.New("want sequential, threads or async")
+		return errors.New("want sequential, threads or pool")
 	})
 	flags.Func("j", "", positive(&o.jobs))
 	flags.Func("rounds", "", positive(&rounds))
