@@ -79,6 +79,8 @@ func main() {
 
 // ANCHOR: count
 
+// ANCHOR: count-fn
+
 // count reads r to its end and writes, for each line, its length, a space,
 // the line and "\n" to w. The length is in bytes, or in runes if runes is
 // set; a byte that is not valid UTF-8 counts as one rune, as it does in a
@@ -125,6 +127,10 @@ func readLine(br *bufio.Reader, buf []byte) ([]byte, error) {
 	}
 }
 
+// ANCHOR_END: count-fn
+
+// ANCHOR: count-write
+
 // trimEOL removes the line ending: a final "\n", and a "\r" right before
 // it. A "\r" anywhere else, even at the very end of the input, stays.
 func trimEOL(line []byte) []byte {
@@ -151,6 +157,8 @@ func writeCount(w io.Writer, line []byte, runes bool) error {
 	_, err := w.Write([]byte{'\n'})
 	return err
 }
+
+// ANCHOR_END: count-write
 
 // ANCHOR_END: count
 
@@ -353,6 +361,8 @@ func printInOrder(results []chan result, w io.Writer) error {
 // input that has not failed. Errors travel with the results instead, and
 // the printer, which sees them in argument order, cancels what comes
 // after. The errgroup is here for SetLimit and Wait.
+
+// ANCHOR: pool-fn
 func pool(inputs []input, w io.Writer, o options) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	results := make([]chan result, len(inputs))
@@ -384,6 +394,8 @@ func pool(inputs []input, w io.Writer, o options) error {
 	g.Wait()
 	return err
 }
+
+// ANCHOR_END: pool-fn
 
 // ANCHOR_END: pool
 

@@ -151,6 +151,8 @@ func Spawn[T any](ex *Executor, f future.Future[T]) *JoinHandle[T] {
 
 // ANCHOR: run
 
+// ANCHOR: run-loop
+
 // Run polls tasks until every task spawned on ex is done, and then returns.
 // It polls the tasks that are ready in the order they were woken; when none
 // is ready it parks on ex's Parker until a waker pushes a task. Run calls
@@ -184,6 +186,10 @@ func (ex *Executor) Run() {
 	}
 }
 
+// ANCHOR_END: run-loop
+
+// ANCHOR: take
+
 // take moves every queued task into batch, which must be empty, and returns
 // it. If the queue is empty it returns the empty batch, having marked Run as
 // sleeping so that the next push unparks it. It reports more == false if no
@@ -207,6 +213,10 @@ func (ex *Executor) take(batch []*task) (_ []*task, more bool) {
 	return batch, true
 }
 
+// ANCHOR_END: take
+
+// ANCHOR: poll-task
+
 // poll polls one scheduled task and moves it to its next state.
 func (ex *Executor) poll(t *task) {
 	// Only Run leaves the scheduled state, so a plain store is enough;
@@ -226,9 +236,13 @@ func (ex *Executor) poll(t *task) {
 	ex.push(t)
 }
 
+// ANCHOR_END: poll-task
+
 // ANCHOR_END: run
 
 // ANCHOR: joinhandle
+
+// ANCHOR: joinhandle-poll
 
 // A JoinHandle is the result of a spawned task. It is a future, so one task
 // can await another; after Run returns, Result gives the result directly.
@@ -265,6 +279,8 @@ func (h *JoinHandle[T]) Poll(cx *future.Context) future.Poll[future.Result[T]] {
 	return future.Done(h.result)
 }
 
+// ANCHOR_END: joinhandle-poll
+
 // ErrNotFinished is the error Result returns for a task that is not done.
 var ErrNotFinished = errors.New("executor: task has not finished")
 
@@ -281,6 +297,8 @@ func (h *JoinHandle[T]) Result() (T, error) {
 	}
 	return h.result.Get()
 }
+
+// ANCHOR: joinhandle-finish
 
 // poll polls the task's future once, on Run's goroutine. When the future is
 // done, or panics, it records the result and wakes the awaiting task.
@@ -315,6 +333,8 @@ func (h *JoinHandle[T]) finish(r future.Result[T]) {
 		w.Wake() // outside the lock: the waker may be anything
 	}
 }
+
+// ANCHOR_END: joinhandle-finish
 
 // ANCHOR_END: joinhandle
 

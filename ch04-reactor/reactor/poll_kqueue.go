@@ -11,6 +11,8 @@ import (
 
 // ANCHOR: kqueue
 
+// ANCHOR: kqueue-add
+
 // kqueuer is the poller of macOS and the BSDs. kqueue differs from epoll
 // in three ways that matter here: interest is per filter, so one
 // descriptor is two registrations (EVFILT_READ and EVFILT_WRITE); changes
@@ -53,6 +55,8 @@ func (p *kqueuer) del(fd int) error {
 	return p.change(ch[:])
 }
 
+// ANCHOR_END: kqueue-add
+
 // change applies changes without waiting for events.
 func (p *kqueuer) change(ch []unix.Kevent_t) error {
 	for {
@@ -63,6 +67,7 @@ func (p *kqueuer) change(ch []unix.Kevent_t) error {
 	}
 }
 
+// ANCHOR: kqueue-wait
 func (p *kqueuer) wait(evs []event, timeout time.Duration) (int, error) {
 	var ts *unix.Timespec
 	if timeout >= 0 {
@@ -92,6 +97,8 @@ func (p *kqueuer) wait(evs []event, timeout time.Duration) (int, error) {
 	}
 	return n, nil
 }
+
+// ANCHOR_END: kqueue-wait
 
 // ANCHOR_END: kqueue
 

@@ -157,6 +157,8 @@ func (r *Reactor) OnWait(fn func(Wait)) {
 
 // ANCHOR: park
 
+// ANCHOR: park-fn
+
 // Park is one turn of the reactor. Unless an Unpark is already waiting to
 // be consumed, it blocks in epoll_wait (or kevent) until a registered
 // descriptor becomes ready, the earliest timer expires, or Unpark is
@@ -212,6 +214,10 @@ func (r *Reactor) Park() {
 	}
 }
 
+// ANCHOR_END: park-fn
+
+// ANCHOR: dispatch
+
 // dispatch records the readiness in evs, expires the timers whose
 // deadlines have passed, reports the wait to the OnWait hook if waited is
 // set, and then wakes every waker it collected, in this order: descriptors
@@ -245,6 +251,8 @@ func (r *Reactor) dispatch(evs []event, w Wait, waited bool) {
 	clear(wakers) // hold on to the buffer, not to the wakers
 	r.wakers = wakers[:0]
 }
+
+// ANCHOR_END: dispatch
 
 // ANCHOR_END: park
 
@@ -283,6 +291,8 @@ func (r *Reactor) interrupt() {
 
 // ANCHOR: register
 
+// ANCHOR: registration
+
 // A Registration is one descriptor registered with a Reactor. Its futures,
 // Readable and Writable, are done when the descriptor is ready in that
 // direction. At most one Readable and one Writable should be pending at a
@@ -297,6 +307,10 @@ type Registration struct {
 	waker  [2]future.Waker // and the waker it was last polled with
 	closed bool            // deregistered, or the reactor closed
 }
+
+// ANCHOR_END: registration
+
+// ANCHOR: register-fn
 
 // Register adds fd to the reactor, for reading and writing,
 // edge-triggered. fd must already be in non-blocking mode (see
@@ -330,6 +344,10 @@ func (r *Reactor) Register(fd int) (*Registration, error) {
 	return g, nil
 }
 
+// ANCHOR_END: register-fn
+
+// ANCHOR: deregister
+
 // Deregister removes the descriptor from the reactor; do it before closing
 // the descriptor, so that the kernel is never asked about a closed (or
 // reused) descriptor number. Pending Readable and Writable futures are
@@ -355,6 +373,8 @@ func (g *Registration) Deregister() error {
 	}
 	return nil
 }
+
+// ANCHOR_END: deregister
 
 // ANCHOR_END: register
 
@@ -397,6 +417,8 @@ func (g *Registration) closeLocked(wakers []future.Waker) []future.Waker {
 
 // ANCHOR: readable
 
+// ANCHOR: readable-new
+
 // Readable returns a future that is done with nil when the descriptor is
 // readable: data has arrived, the writer has closed its end (the read will
 // return 0, end of file), or the descriptor is in error (the read will
@@ -424,6 +446,9 @@ type readiness struct {
 	done bool
 }
 
+// ANCHOR_END: readable-new
+
+// ANCHOR: readiness-poll
 func (f *readiness) Poll(cx *future.Context) future.Poll[error] {
 	if f.done {
 		panic("reactor: Readable or Writable polled after it was done or cancelled")
@@ -460,9 +485,13 @@ func (f *readiness) Cancel() {
 	}
 }
 
+// ANCHOR_END: readiness-poll
+
 // ANCHOR_END: readable
 
 // ANCHOR: timers
+
+// ANCHOR: timer-type
 
 // A timer is one pending Sleep in the reactor's heap. Its deadline is kept
 // as nanoseconds since the reactor's epoch, read off the monotonic clock,
@@ -474,6 +503,8 @@ type timer struct {
 	index int          // position in the heap, -1 once out of it
 	fired bool
 }
+
+// ANCHOR_END: timer-type
 
 // timerHeap is a min-heap of timers by deadline, for container/heap.
 // Each timer knows its index, so Cancel removes it in O(log n).
@@ -503,6 +534,8 @@ func (h *timerHeap) Pop() any {
 	t.index = -1
 	return t
 }
+
+// ANCHOR: timeout
 
 // since returns t as nanoseconds since the reactor's epoch. Both are read
 // off the monotonic clock, so the difference ignores changes to the
@@ -537,6 +570,10 @@ func (r *Reactor) expireLocked(now time.Time, wakers []future.Waker) []future.Wa
 	return wakers
 }
 
+// ANCHOR_END: timeout
+
+// ANCHOR: sleep-new
+
 // Sleep returns a future that is done once d has passed since Sleep was
 // called. The deadline is fixed at the call; the timer joins the heap at
 // the first Poll, so a Sleep that is never polled costs nothing. A d of
@@ -558,6 +595,9 @@ type sleep struct {
 	done  bool
 }
 
+// ANCHOR_END: sleep-new
+
+// ANCHOR: sleep-poll
 func (s *sleep) Poll(cx *future.Context) future.Poll[struct{}] {
 	if s.done {
 		panic("reactor: Sleep polled after it was done or cancelled")
@@ -594,6 +634,10 @@ func (s *sleep) Poll(cx *future.Context) future.Poll[struct{}] {
 	return future.Pending[struct{}]()
 }
 
+// ANCHOR_END: sleep-poll
+
+// ANCHOR: sleep-cancel
+
 // Cancel takes the timer out of the heap, if it is there.
 func (s *sleep) Cancel() {
 	r := s.r
@@ -607,5 +651,7 @@ func (s *sleep) Cancel() {
 		s.t.waker = nil
 	}
 }
+
+// ANCHOR_END: sleep-cancel
 
 // ANCHOR_END: timers
