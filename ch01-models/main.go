@@ -5,7 +5,7 @@
 // Usage:
 //
 //	ch01-models [-model sequential|threads|pool] [-j n] [-runes] [-latency d] [file ...]
-//	ch01-models -compare [-j n] [-runes] [-latency d] [-rounds n] [file ...]
+//	ch01-models -compare [-j n] [-runes] [-latency d] [-rounds n] [-copies n] [file ...]
 //
 // For each line it prints the line's length, a space and the line. The
 // length is in bytes, or in runes with -runes. With no file arguments it
@@ -35,6 +35,8 @@
 // -compare runs each model over the files -rounds times with the output
 // thrown away, and prints the median wall time of each. -latency makes
 // every open wait first, as a stand-in for a slow disk or a network.
+// -copies times n copies of the list of inputs, so that many inputs can
+// be timed without naming many files.
 package main
 
 import (
@@ -437,8 +439,8 @@ func compare(inputs []input, w io.Writer, o options, rounds int) error {
 			times[i] = append(times[i], time.Since(start)) // monotonic: immune to clock changes
 		}
 	}
-	fmt.Fprintf(w, "%d %s, %d runs per model, median wall time, latency %v per open, output discarded\n",
-		len(inputs), plural(len(inputs), "input", "inputs"), rounds, o.latency)
+	fmt.Fprintf(w, "%d %s, latency %v per open, median of %d %s, output discarded\n",
+		len(inputs), plural(len(inputs), "input", "inputs"), o.latency, rounds, plural(rounds, "run", "runs"))
 	fmt.Fprintf(w, "%-12s %12s %14s\n", "model", "wall time", "vs sequential")
 	var base time.Duration
 	for i, m := range models {
@@ -471,7 +473,7 @@ func plural(n int, one, many string) string {
 // 1 for an input that cannot be counted or an output that cannot be written.
 
 const usage = `usage: ch01-models [-model sequential|threads|pool] [-j n] [-runes] [-latency d] [file ...]
-       ch01-models -compare [-j n] [-runes] [-latency d] [-rounds n] [file ...]
+       ch01-models -compare [-j n] [-runes] [-latency d] [-rounds n] [-copies n] [file ...]
 
 Prints "<length> <line>" for each line of each file, in bytes (or runes with
 -runes). With no files it counts a built-in input.txt; "-" is standard input.
@@ -483,6 +485,7 @@ Prints "<length> <line>" for each line of each file, in bytes (or runes with
   -latency d    wait d (e.g. 20ms) before opening each file, to simulate a slow disk
   -compare      time every model over the files; output is discarded
   -rounds n     with -compare, runs per model (default 5)
+  -copies n     with -compare, time n copies of the inputs (default 1)
 `
 
 // run is the program: it returns the exit status. Tests call it directly.
@@ -490,6 +493,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	o := options{jobs: 8}
 	chosen := models[0]
 	rounds := 5
+	copies := 1
 	var doCompare bool
 
 	flags := flag.NewFlagSet(progName, flag.ContinueOnError)
@@ -506,6 +510,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	})
 	flags.Func("j", "", positive(&o.jobs))
 	flags.Func("rounds", "", positive(&rounds))
+	flags.Func("copies", "", positive(&copies))
 	flags.BoolVar(&o.runes, "runes", false, "")
 	flags.Func("latency", "", func(s string) error {
 		d, err := time.ParseDuration(s)
@@ -531,8 +536,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return usageError(err.Error())
 	}
-	modelSet := false
-	flags.Visit(func(f *flag.Flag) { modelSet = modelSet || f.Name == "model" })
+	modelSet, copiesSet := false, false
+	flags.Visit(func(f *flag.Flag) {
+		modelSet = modelSet || f.Name == "model"
+		copiesSet = copiesSet || f.Name == "copies"
+	})
+	if copiesSet && !doCompare {
+		return usageError("-copies works only with -compare")
+	}
 	if doCompare && modelSet {
 		return usageError("-compare times every model; drop -model")
 	}
@@ -543,6 +554,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageError(err.Error())
 	}
+	inputs = slices.Repeat(inputs, copies)
 
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	if doCompare {
