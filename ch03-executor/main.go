@@ -170,7 +170,7 @@ func blockingMistake() {
 		{"time.Sleep in Poll:", rude},
 	} {
 		ex := executor.New()
-		tick := executor.Spawn[[]time.Duration](ex, newTicker(10*time.Millisecond, 8))
+		tick := executor.Spawn[[]time.Duration](ex, newTicker(10*time.Millisecond, 6))
 		executor.Spawn(ex, future.Then(executor.Sleep(25*time.Millisecond), c.wait))
 		ex.Run()
 		gaps, _ := tick.Result()
