@@ -114,6 +114,10 @@ func count(r io.Reader, w io.Writer, runes bool) error {
 	}
 }
 
+// ANCHOR_END: count-fn
+
+// ANCHOR: count-read
+
 // readLine appends the next line of br, with its "\n" if it has one, to
 // buf. ReadSlice returns at most one buffer (4 KiB) at a time and says
 // bufio.ErrBufferFull when the line goes on, so a long line is read in
@@ -129,10 +133,6 @@ func readLine(br *bufio.Reader, buf []byte) ([]byte, error) {
 	}
 }
 
-// ANCHOR_END: count-fn
-
-// ANCHOR: count-write
-
 // trimEOL removes the line ending: a final "\n", and a "\r" right before
 // it. A "\r" anywhere else, even at the very end of the input, stays.
 func trimEOL(line []byte) []byte {
@@ -141,6 +141,10 @@ func trimEOL(line []byte) []byte {
 	}
 	return line
 }
+
+// ANCHOR_END: count-read
+
+// ANCHOR: count-write
 
 // writeCount writes "<length> <line>\n" to w.
 func writeCount(w io.Writer, line []byte, runes bool) error {

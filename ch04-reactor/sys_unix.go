@@ -36,6 +36,8 @@ func readFD(fd int, p []byte) (int, error) {
 
 // ANCHOR: nonblock
 
+// ANCHOR: nonblock-flag
+
 // nonblock puts fd into non-blocking mode and returns a function that
 // puts back the mode it had. O_NONBLOCK is a flag of the open file
 // description, not of our descriptor: a terminal or pipe on standard input
@@ -54,7 +56,9 @@ func nonblock(fd int) (restore func(), err error) {
 	if flags&unix.O_NONBLOCK != 0 {
 		return func() {}, nil // not ours to undo
 	}
+	// ANCHOR_END: nonblock-flag
 
+	// ANCHOR: nonblock-signals
 	// Catch the signals that would kill us, except those the shell told
 	// us to ignore (a background job ignores SIGINT): Notify would undo that.
 	var deadly []os.Signal
@@ -91,6 +95,7 @@ func nonblock(fd int) (restore func(), err error) {
 	}), nil
 }
 
+// ANCHOR_END: nonblock-signals
 // ANCHOR_END: nonblock
 
 // catchSIGPIPE makes a write to a standard output whose reader has gone

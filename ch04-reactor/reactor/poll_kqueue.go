@@ -11,7 +11,7 @@ import (
 
 // ANCHOR: kqueue
 
-// ANCHOR: kqueue-add
+// ANCHOR: kqueue-new
 
 // kqueuer is the poller of macOS and the BSDs. kqueue differs from epoll
 // in three ways that matter here: interest is per filter, so one
@@ -38,6 +38,10 @@ func newPoller() (poller, error) {
 	}
 	return p, nil
 }
+
+// ANCHOR_END: kqueue-new
+
+// ANCHOR: kqueue-add
 
 func (p *kqueuer) add(fd int) error {
 	// EV_CLEAR is kqueue's edge trigger: the event's state is reset once
