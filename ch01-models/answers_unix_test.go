@@ -16,7 +16,7 @@ import (
 	"time"
 )
 
-// ANCHOR: ex3
+// ANCHOR: ex3-1
 
 // Exercise 3: a goroutine blocked in a real read system call holds its
 // thread (entersyscall; sysmon's retake hands the P to another thread with
@@ -40,10 +40,8 @@ func TestAnswerBlockedReadsNeedThreads(t *testing.T) {
 			syscall.Read(fds[0], b[:]) // blocks this thread until the write end closes
 		})
 	}
-	// n goroutines blocked in read hold n threads, and this goroutine
-	// runs on one more, so the process must have made at least n+1.
-	// If the reads did not hold threads, the count would stay low and
-	// the watchdog would end the test.
+	// n reads hold n threads, and this goroutine runs on one more; if the
+	// reads held none, the count would stay low until the watchdog fires.
 	deadline := time.Now().Add(10 * time.Second)
 	for inRead.Load() < n || created.Count() < n+1 {
 		if time.Now().After(deadline) {
@@ -56,8 +54,16 @@ func TestAnswerBlockedReadsNeedThreads(t *testing.T) {
 	}
 	syscall.Close(fds[1]) // every read returns 0: end of file
 	wg.Wait()
+}
 
-	// The same number of goroutines, sleeping instead: no thread each.
+// ANCHOR_END: ex3-1
+
+// ANCHOR: ex3-2
+
+// The same number of goroutines, sleeping instead: no thread each.
+func TestAnswerSleepsNeedNoThreads(t *testing.T) {
+	const n = 50
+	created := pprof.Lookup("threadcreate")
 	before := created.Count()
 	inputs := make([]input, n)
 	for i := range inputs {
@@ -71,4 +77,4 @@ func TestAnswerBlockedReadsNeedThreads(t *testing.T) {
 	}
 }
 
-// ANCHOR_END: ex3
+// ANCHOR_END: ex3-2

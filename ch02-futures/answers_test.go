@@ -77,7 +77,7 @@ func TestAnswerTimeout(t *testing.T) {
 
 // ANCHOR_END: ex1
 
-// ANCHOR: ex2
+// ANCHOR: ex2-1
 
 // Exercise 2: fairSelect is Select with a starting index that moves on by
 // one at every Select it makes, so two children that are always ready
@@ -109,6 +109,10 @@ func (s *fairSelect[T]) Poll(cx *future.Context) future.Poll[future.Selected[T]]
 	return future.Pending[future.Selected[T]]()
 }
 
+// ANCHOR_END: ex2-1
+
+// ANCHOR: ex2-2
+
 func TestAnswerFairSelect(t *testing.T) {
 	var biased, fair [2]int
 	for range 100 {
@@ -123,9 +127,9 @@ func TestAnswerFairSelect(t *testing.T) {
 	}
 }
 
-// ANCHOR_END: ex2
+// ANCHOR_END: ex2-2
 
-// ANCHOR: ex3
+// ANCHOR: ex3-1
 
 // Exercise 3: brokenThen returns Pending right after making the second
 // future, without polling it. future's TestThenNoLostWakeup fails on it:
@@ -150,6 +154,10 @@ func (b *brokenThen[T, U]) Poll(cx *future.Context) future.Poll[U] {
 	return b.second.Poll(cx)
 }
 
+// ANCHOR_END: ex3-1
+
+// ANCHOR: ex3-2
+
 func TestAnswerBrokenThen(t *testing.T) {
 	wakes := 0
 	cx := future.NewContext(future.WakerFunc(func() { wakes++ }))
@@ -170,9 +178,9 @@ func TestAnswerBrokenThen(t *testing.T) {
 	}
 }
 
-// ANCHOR_END: ex3
+// ANCHOR_END: ex3-2
 
-// ANCHOR: ex4
+// ANCHOR: ex4-1
 
 // Exercise 4: indexedJoin gives each child a waker of its own, which
 // records the child's index and then wakes the parent's waker. Poll polls
@@ -201,6 +209,10 @@ func (w childWaker) Wake() {
 	w.j.mu.Unlock()
 	parent.Wake() // outside the lock: a waker may do anything
 }
+
+// ANCHOR_END: ex4-1
+
+// ANCHOR: ex4-2
 
 func (j *indexedJoin) Poll(cx *future.Context) future.Poll[[]int] {
 	j.mu.Lock()
@@ -231,7 +243,7 @@ func (j *indexedJoin) Poll(cx *future.Context) future.Poll[[]int] {
 	return future.Done(j.values)
 }
 
-// ANCHOR_END: ex4
+// ANCHOR_END: ex4-2
 
 // counted is a promise that counts how often it is polled.
 type counted struct {

@@ -23,7 +23,7 @@ func SpawnBlocking[T any](fn func() T) future.Future[T] {
 
 // ANCHOR_END: ex1
 
-// ANCHOR: ex2
+// ANCHOR: ex2-1
 
 // Eager wraps f so that a wake that f gives itself during its own poll
 // makes Eager poll f again at once, up to limit times in one poll, instead
@@ -51,6 +51,10 @@ func (e *eager[T]) Wake() {
 	e.outer.Load().(future.Waker).Wake() // a wake from outside the poll
 }
 
+// ANCHOR_END: ex2-1
+
+// ANCHOR: ex2-2
+
 func (e *eager[T]) Poll(cx *future.Context) future.Poll[T] {
 	e.outer.Store(cx.Waker())
 	inner := future.NewContext(e)
@@ -67,9 +71,9 @@ func (e *eager[T]) Poll(cx *future.Context) future.Poll[T] {
 	return future.Pending[T]()
 }
 
-// ANCHOR_END: ex2
+// ANCHOR_END: ex2-2
 
-// ANCHOR: ex3
+// ANCHOR: ex3-1
 
 // BlockOn is executor.BlockOn that makes no Parker for a future that is
 // done on its first poll (exercise 3). Until the Parker exists, a wake is
@@ -106,6 +110,10 @@ func (w *lazyWaker) Wake() {
 	}
 }
 
+// ANCHOR_END: ex3-1
+
+// ANCHOR: ex3-2
+
 func (w *lazyWaker) attach(p executor.Parker) {
 	w.parker.Store(&p)
 	if w.woken.Load() {
@@ -113,4 +121,4 @@ func (w *lazyWaker) attach(p executor.Parker) {
 	}
 }
 
-// ANCHOR_END: ex3
+// ANCHOR_END: ex3-2
