@@ -60,6 +60,7 @@ const blockTimeout = 30 * time.Second
 // TestBook checks the book in book/ and runs every output block it shows
 // against the chapter programs TestMain built, one parallel subtest per block.
 func TestBook(t *testing.T) {
+	hashSources(t)
 	blocks, problems := loadBook(filepath.Join(programs.root, "book"))
 	for _, p := range problems {
 		t.Error(p)

@@ -352,6 +352,7 @@ func TestGoDocShowsNoAnchor(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs go doc for every package")
 	}
+	hashSources(t)
 	out, err := exec.Command("go", "list", "./...").Output()
 	if err != nil {
 		t.Fatalf("go list ./...: %v", err)
