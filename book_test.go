@@ -537,7 +537,13 @@ func (c *checker) consoleBlock(where string, f *fence, opts checkOptions) {
 		c.report(where, cmdLine, "%s", how)
 		return
 	}
-	shell := strings.TrimPrefix(f.body[0], "$ ")
+	// A command too long for the page goes on several lines, each but the
+	// last ending in a backslash, as a shell reads them.
+	shell, n := strings.TrimPrefix(f.body[0], "$ "), 1
+	for strings.HasSuffix(shell, "\\") && n < len(f.body) {
+		shell = strings.TrimSuffix(shell, "\\") + f.body[n]
+		n++
+	}
 	cmd, err := parseCommand(shell)
 	if err != nil {
 		c.report(where, cmdLine, "$ %s: %v; %s", shell, err, how)
@@ -556,7 +562,7 @@ func (c *checker) consoleBlock(where string, f *fence, opts checkOptions) {
 	}
 	c.blocks = append(c.blocks, &outputBlock{
 		file: where, line: cmdLine, shell: shell, cmd: cmd,
-		want: f.body[1:], unordered: opts.unordered,
+		want: f.body[n:], unordered: opts.unordered,
 	})
 }
 
