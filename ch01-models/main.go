@@ -369,6 +369,7 @@ func printInOrder(results []chan result, w io.Writer) error {
 // after. The errgroup is here for SetLimit and Wait.
 
 // ANCHOR: pool-fn
+
 func pool(inputs []input, w io.Writer, o options) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	results := make([]chan result, len(inputs))

@@ -33,6 +33,7 @@ type join[T any] struct {
 // ANCHOR_END: join-new
 
 // ANCHOR: join-poll
+
 func (j *join[T]) Poll(cx *Context) Poll[[]T] {
 	j.stage.check()
 	for i, f := range j.children {
@@ -97,6 +98,7 @@ type tryJoin[T any] struct {
 // ANCHOR_END: tryjoin-new
 
 // ANCHOR: tryjoin-poll
+
 func (j *tryJoin[T]) Poll(cx *Context) Poll[Result[[]T]] {
 	j.stage.check()
 	for i, f := range j.children {

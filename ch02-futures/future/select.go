@@ -39,6 +39,7 @@ type selectFuture[T any] struct {
 // ANCHOR_END: select-new
 
 // ANCHOR: select-poll
+
 func (s *selectFuture[T]) Poll(cx *Context) Poll[Selected[T]] {
 	s.stage.check()
 	for i, f := range s.children {

@@ -42,6 +42,7 @@ type then[T, U any] struct {
 // ANCHOR_END: then-new
 
 // ANCHOR: then-poll
+
 func (t *then[T, U]) Poll(cx *Context) Poll[U] {
 	for {
 		switch t.state {

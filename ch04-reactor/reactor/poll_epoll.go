@@ -45,6 +45,7 @@ func newPoller() (poller, error) {
 // ANCHOR_END: epoll-new
 
 // ANCHOR: epoll-add
+
 func (p *epoller) add(fd int) error {
 	// Both directions, edge-triggered, and EPOLLRDHUP so that a peer's
 	// shutdown of its writing side counts as readable (the read says EOF).
@@ -63,6 +64,7 @@ func (p *epoller) del(fd int) error {
 // ANCHOR_END: epoll-add
 
 // ANCHOR: epoll-wait
+
 func (p *epoller) wait(evs []event, timeout time.Duration) (int, error) {
 	ms := -1
 	if timeout >= 0 {

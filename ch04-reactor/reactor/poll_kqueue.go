@@ -72,6 +72,7 @@ func (p *kqueuer) change(ch []unix.Kevent_t) error {
 }
 
 // ANCHOR: kqueue-wait
+
 func (p *kqueuer) wait(evs []event, timeout time.Duration) (int, error) {
 	var ts *unix.Timespec
 	if timeout >= 0 {

@@ -449,6 +449,7 @@ type readiness struct {
 // ANCHOR_END: readable-new
 
 // ANCHOR: readiness-poll
+
 func (f *readiness) Poll(cx *future.Context) future.Poll[error] {
 	if f.done {
 		panic("reactor: Readable or Writable polled after it was done or cancelled")
@@ -598,6 +599,7 @@ type sleep struct {
 // ANCHOR_END: sleep-new
 
 // ANCHOR: sleep-poll
+
 func (s *sleep) Poll(cx *future.Context) future.Poll[struct{}] {
 	if s.done {
 		panic("reactor: Sleep polled after it was done or cancelled")
