@@ -106,8 +106,8 @@ func build(root string) (*site, error) {
 	s.watch = append(s.watch, configFile(root), b.bookDir)
 	b.checkListed(summary)
 	for _, e := range summary.Pages() {
-		if b.byPath[e.Path] != nil {
-			continue // listed twice: one page
+		if b.byPath[e.Path] != nil || !fileExists(filepath.Join(b.bookDir, filepath.FromSlash(e.Path))) {
+			continue // listed twice (one page), or missing (reported)
 		}
 		p := &page{entry: e, src: filepath.Join(b.bookDir, filepath.FromSlash(e.Path)), out: strings.TrimSuffix(e.Path, ".md") + ".html"}
 		b.byPath[e.Path] = p
