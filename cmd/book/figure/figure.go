@@ -219,9 +219,13 @@ func (d *Data) SVG() ([]byte, error) {
 		p.Add(bars)
 	}
 	p.Add(whiskerSet(whiskers))
-	p.Y.Max = top * 1.25 // room for the legend
+	p.Y.Max = top * 1.4 // room for the legend above the tallest whisker
+	p.Y.Tick.Marker = plainTicks{}
+	p.X.Min, p.X.Max = -0.6, float64(len(d.Bars))-0.4
 	p.NominalX(labels...)
-	p.Add(plotter.NewGrid())
+	grid := plotter.NewGrid()
+	grid.Vertical.Color = nil // a line through every pair of bars says nothing
+	p.Add(grid)
 
 	c := vgsvg.NewWith(vgsvg.UseWH(16*vg.Centimeter, 9*vg.Centimeter))
 	dc := draw.New(c)
@@ -233,6 +237,21 @@ func (d *Data) SVG() ([]byte, error) {
 		return nil, fmt.Errorf("%s: %v", d.Name, err)
 	}
 	return buf.Bytes(), nil
+}
+
+// plainTicks are plot.DefaultTicks labelled as plainly as they can be:
+// 2500, not 2500.00.
+type plainTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
+	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
+	for i := range ticks {
+		if ticks[i].Label != "" {
+			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'f', -1, 64)
+		}
+	}
+	return ticks
 }
 
 // A whisker spans the fastest and slowest run of one bar.
