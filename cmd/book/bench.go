@@ -77,7 +77,7 @@ func benchCmd(root string) error {
 		if err != nil {
 			return fmt.Errorf("book: %v", err)
 		}
-		d, err := figure.Parse(relTo(root, f), data)
+		d, err := figure.ParseHeader(relTo(root, f), data)
 		if err != nil {
 			return err
 		}

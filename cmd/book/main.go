@@ -134,7 +134,7 @@ func buildCmd(root, out string) error {
 	if err := s.write(out); err != nil {
 		return fmt.Errorf("book: %v", err)
 	}
-	fmt.Printf("wrote %d pages to %s; open %s\n", len(s.pages), out, filepath.Join(out, "index.html"))
+	fmt.Printf("wrote the book (%d pages) to %s; open %s\n", len(s.pages), out, filepath.Join(out, "index.html"))
 	return nil
 }
 

@@ -60,8 +60,27 @@ type Bar struct {
 // required are the header keys every data file must have.
 var required = []string{"command", "title", "unit", "ours", "theirs"}
 
-// Parse parses a data file. An error names the file and line.
+// Parse parses a data file and checks that every bar has runs to draw. An
+// error names the file and line.
 func Parse(name string, data []byte) (*Data, error) {
+	d, err := ParseHeader(name, data)
+	if err != nil {
+		return nil, err
+	}
+	unit := d.Header["unit"]
+	for _, b := range d.Bars {
+		for _, bench := range []string{b.Ours, b.Theirs} {
+			if len(d.Results[bench+" "+unit]) == 0 {
+				return nil, fmt.Errorf("%s: no run of %s reports %s", name, bench, unit)
+			}
+		}
+	}
+	return d, nil
+}
+
+// ParseHeader parses a data file whose runs may be missing, as a new data
+// file holds only its header until its command first runs.
+func ParseHeader(name string, data []byte) (*Data, error) {
 	d := &Data{Name: name, Header: make(map[string]string), Results: make(map[string][]float64)}
 	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
 	i := 0
@@ -112,14 +131,6 @@ func Parse(name string, data []byte) (*Data, error) {
 			}
 			key := bench + " " + f[k+1]
 			d.Results[key] = append(d.Results[key], v)
-		}
-	}
-	unit := d.Header["unit"]
-	for _, b := range d.Bars {
-		for _, bench := range []string{b.Ours, b.Theirs} {
-			if len(d.Results[bench+" "+unit]) == 0 {
-				return nil, fmt.Errorf("%s: no run of %s reports %s", name, bench, unit)
-			}
 		}
 	}
 	return d, nil
