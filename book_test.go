@@ -22,9 +22,14 @@ package asyncbook_test
 //     [Title](), are fine), and any page under the book directory that
 //     SUMMARY.md does not list;
 //   - output blocks (```console blocks whose first line is `$ go run ./DIR
-//     ...`) whose output differs from what the program prints, and console
-//     blocks that cannot be run and are not marked
-//     <!-- check: skip REASON -->.
+//     ...`) whose output differs from what the program prints (a number
+//     written ~N stands for any number; every other number must match), and
+//     console blocks that cannot be run and are not marked
+//     <!-- check: skip REASON -->;
+//   - the rules of bookrules_test.go: every fenced block is a listing,
+//     checked output or marked as a diagram or sketch; listings are short
+//     and captioned; diagram and console lines are narrow; no anchor marker
+//     joins a doc comment.
 //
 // Running programs is the job of a runner, so the checker's tests can use a
 // fake one; TestBook uses the real one, over the binaries TestMain built.
@@ -50,11 +55,12 @@ import (
 )
 
 // blockTimeout bounds one run of a program for an output block.
-const blockTimeout = 60 * time.Second
+const blockTimeout = 30 * time.Second
 
 // TestBook checks the book in book/ and runs every output block it shows
 // against the chapter programs TestMain built, one parallel subtest per block.
 func TestBook(t *testing.T) {
+	hashSources(t)
 	blocks, problems := loadBook(filepath.Join(programs.root, "book"))
 	for _, p := range problems {
 		t.Error(p)
@@ -102,8 +108,7 @@ type outputBlock struct {
 	line      int    // the line of the `$ ` command
 	shell     string // the command as shown, after "$ "
 	cmd       command
-	want      []string // the lines shown after the command
-	numbers   bool     // shown numbers stand for any number
+	want      []string // the lines shown after the command; ~N stands for any number
 	unordered bool     // lines are compared as a multiset
 }
 
@@ -163,6 +168,7 @@ func loadBook(bookDir string) ([]*outputBlock, []problem) {
 			c.report(c.rel(p), 1, "page is not listed in %s", c.rel(filepath.Join(bookDir, "SUMMARY.md")))
 		}
 	}
+	c.checkDocAnchors()
 	for _, p := range c.res.Problems {
 		c.report(p.File, p.Line, "%s", p.Msg)
 	}
@@ -201,6 +207,9 @@ func (c *checker) checkSummary() map[string]bool {
 	return listed
 }
 
+// Anchor markers, as mdBook matches them (mdbook.AnchorStart, AnchorEnd).
+var anchorStart, anchorEnd = mdbook.AnchorStart, mdbook.AnchorEnd
+
 // splitLines splits s into lines as mdBook counts them (mdbook.SplitLines).
 func splitLines(s string) []string { return mdbook.SplitLines(s) }
 
@@ -220,7 +229,7 @@ func (c *checker) checkPage(page string) {
 // are mdbook.Resolver's, shared with the renderer.
 func (c *checker) checkIncludes(page, text string) { c.res.CheckIncludes(page, text) }
 
-// checkComment matches the check options line before a ```console fence.
+// checkComment matches a check comment, the options line before a fence.
 var checkComment = regexp.MustCompile(`^\s*<!--\s*check:(.*?)-->\s*$`)
 
 // A fence is an open fenced code block.
@@ -232,9 +241,8 @@ type fence struct {
 	body   []string
 }
 
-// checkBlocks finds the fenced code blocks in the page's lines, checks every
-// ```console block and its check comment, and collects the output blocks to
-// run.
+// checkBlocks finds the fenced code blocks in the page's lines and checks
+// each one (fencedBlock), collecting the output blocks to run.
 func (c *checker) checkBlocks(page string, lines []string) {
 	where := c.rel(page)
 	var f *fence
@@ -243,9 +251,7 @@ func (c *checker) checkBlocks(page string, lines []string) {
 		indent := len(l) - len(trimmed)
 		if f != nil {
 			if run := fenceRun(trimmed); strings.HasPrefix(run, f.marker) && strings.TrimSpace(trimmed[len(run):]) == "" {
-				if isConsole(f.info) {
-					c.consoleBlock(where, lines, f)
-				}
+				c.fencedBlock(page, lines, f)
 				f = nil
 				continue
 			}
@@ -266,8 +272,8 @@ func (c *checker) checkBlocks(page string, lines []string) {
 			if i+1 < len(lines) {
 				next = strings.TrimLeft(lines[i+1], " ")
 			}
-			if run := fenceRun(next); run == "" || !isConsole(next[len(run):]) {
-				c.report(where, i+1, "a check comment goes on the line right before a ```console fence")
+			if fenceRun(next) == "" {
+				c.report(where, i+1, "a check comment goes on the line right before a fence")
 			}
 		}
 	}
@@ -299,43 +305,25 @@ func fenceRun(s string) string {
 }
 
 // consoleBlock checks one ```console block, whose fence f is on a page
-// (where) with the given lines, and records it for running if it is an
-// output block.
-func (c *checker) consoleBlock(where string, lines []string, f *fence) {
+// (where), with the options of its check comment, and records it for
+// running if it is an output block.
+func (c *checker) consoleBlock(where string, f *fence, opts checkOptions) {
 	cmdLine := f.line + 1
-	var numbers, unordered bool
-	if f.line >= 2 {
-		if m := checkComment.FindStringSubmatch(lines[f.line-2]); m != nil {
-			opts := strings.Fields(m[1])
-			switch {
-			case len(opts) == 0:
-				c.report(where, f.line-1, "empty check comment: want numbers, unordered or skip REASON")
-				return
-			case opts[0] == "skip":
-				if len(opts) == 1 {
-					c.report(where, f.line-1, "<!-- check: skip --> needs a reason: <!-- check: skip REASON -->")
-				}
-				return
-			}
-			for _, o := range opts {
-				switch o {
-				case "numbers":
-					numbers = true
-				case "unordered":
-					unordered = true
-				default:
-					c.report(where, f.line-1, "unknown check option %q: want numbers, unordered or skip REASON", o)
-					return
-				}
-			}
-		}
+	if opts.skip {
+		return
 	}
 	const how = "an output block starts with `$ go run ./DIR ...`; mark a console block that is not one with <!-- check: skip REASON -->"
 	if len(f.body) == 0 || !strings.HasPrefix(f.body[0], "$ ") {
 		c.report(where, cmdLine, "%s", how)
 		return
 	}
-	shell := strings.TrimPrefix(f.body[0], "$ ")
+	// A command too long for the page goes on several lines, each but the
+	// last ending in a backslash, as a shell reads them.
+	shell, n := strings.TrimPrefix(f.body[0], "$ "), 1
+	for strings.HasSuffix(shell, "\\") && n < len(f.body) {
+		shell = strings.TrimSuffix(shell, "\\") + f.body[n]
+		n++
+	}
 	cmd, err := parseCommand(shell)
 	if err != nil {
 		c.report(where, cmdLine, "$ %s: %v; %s", shell, err, how)
@@ -354,7 +342,7 @@ func (c *checker) consoleBlock(where string, lines []string, f *fence) {
 	}
 	c.blocks = append(c.blocks, &outputBlock{
 		file: where, line: cmdLine, shell: shell, cmd: cmd,
-		want: f.body[1:], numbers: numbers, unordered: unordered,
+		want: f.body[n:], unordered: opts.unordered,
 	})
 }
 
@@ -544,14 +532,9 @@ func checkOutput(blk *outputBlock, run runner) []problem {
 		}
 		got += fmt.Sprintf("exit status %d\n", code)
 	}
-	if diff, ok := compareOutput(blk.want, splitLines(got), blk.numbers, blk.unordered); !ok {
+	if diff, ok := compareOutput(blk.want, splitLines(got), blk.unordered); !ok {
 		mode := ""
-		switch {
-		case blk.numbers && blk.unordered:
-			mode = " (any numbers, any order)"
-		case blk.numbers:
-			mode = " (any numbers)"
-		case blk.unordered:
+		if blk.unordered {
 			mode = " (any order)"
 		}
 		return []problem{{blk.file, blk.line, fmt.Sprintf("$ %s: the book shows other output than the program prints%s (-book +program):\n%s", blk.shell, mode, diff)}}
@@ -559,45 +542,85 @@ func checkOutput(blk *outputBlock, run runner) []problem {
 	return nil
 }
 
-// number is what a number is, in an output block checked with numbers.
+// number is what a number is in program output: digits, optional .digits.
 const number = `[0-9]+(?:\.[0-9]+)?`
 
-var numberRE = regexp.MustCompile(number)
+// tildeNumber is ~N inside a word.
+var tildeNumber = regexp.MustCompile(`~` + number)
 
-// numbersPattern returns an expression matching the lines that read like
-// line with any number in place of each of line's numbers: the rest of the
-// line, units included, must be the same.
-func numbersPattern(line string) *regexp.Regexp {
+// varyingPattern returns an expression matching the lines that read like
+// the shown line, each ~N in it standing for any number and the spaces
+// around the word holding a ~N standing for any run of spaces (at least
+// one, except at the start or end of the line), so that a column may widen
+// or narrow. Everything else, every other number included, is literal.
+func varyingPattern(line string) *regexp.Regexp {
+	words := splitSpaces(line)
 	var b strings.Builder
 	b.WriteString("^")
-	last := 0
-	for _, m := range numberRE.FindAllStringIndex(line, -1) {
-		b.WriteString(regexp.QuoteMeta(line[last:m[0]]))
-		b.WriteString(number)
-		last = m[1]
+	for i, w := range words {
+		if w.space {
+			flexible := (i > 0 && tildeNumber.MatchString(words[i-1].text)) ||
+				(i+1 < len(words) && tildeNumber.MatchString(words[i+1].text))
+			switch {
+			case !flexible:
+				b.WriteString(regexp.QuoteMeta(w.text))
+			case i == 0 || i == len(words)-1:
+				b.WriteString(" *")
+			default:
+				b.WriteString(" +")
+			}
+			continue
+		}
+		last := 0
+		for _, m := range tildeNumber.FindAllStringIndex(w.text, -1) {
+			b.WriteString(regexp.QuoteMeta(w.text[last:m[0]]))
+			b.WriteString(number)
+			last = m[1]
+		}
+		b.WriteString(regexp.QuoteMeta(w.text[last:]))
 	}
-	b.WriteString(regexp.QuoteMeta(line[last:]))
 	b.WriteString("$")
 	return regexp.MustCompile(b.String())
 }
 
-// compareOutput reports whether the program's lines got match the lines
-// want shown in the book, exactly, or with numbers standing for any number,
-// and in order or as a multiset. If not, it returns a diff of want against
-// got in which the lines of got that matched are shown as their want line,
-// so only real differences stand out.
-func compareOutput(want, got []string, numbers, unordered bool) (diff string, ok bool) {
-	matches := func(w, g string) bool { return w == g }
-	if numbers {
-		pats := make(map[string]*regexp.Regexp)
-		matches = func(w, g string) bool {
-			p, ok := pats[w]
-			if !ok {
-				p = numbersPattern(w)
-				pats[w] = p
-			}
-			return p.MatchString(g)
+// A span is a run of spaces or a run of other characters.
+type span struct {
+	text  string
+	space bool
+}
+
+// splitSpaces cuts s into alternating runs of spaces and of anything else.
+func splitSpaces(s string) []span {
+	var out []span
+	for s != "" {
+		sp := s[0] == ' '
+		n := strings.IndexFunc(s, func(r rune) bool { return (r == ' ') != sp })
+		if n < 0 {
+			n = len(s)
 		}
+		out = append(out, span{s[:n], sp})
+		s = s[n:]
+	}
+	return out
+}
+
+// compareOutput reports whether the program's lines got match the lines
+// want shown in the book (exactly, except that ~N stands for any number),
+// in order or as a multiset. If not, it returns a diff of want against got
+// in which the lines of got that matched are shown as their want line, so
+// only real differences stand out.
+func compareOutput(want, got []string, unordered bool) (diff string, ok bool) {
+	pats := make(map[string]*regexp.Regexp)
+	matches := func(w, g string) bool {
+		if !tildeNumber.MatchString(w) {
+			return w == g
+		}
+		p, ok := pats[w]
+		if !ok {
+			p = varyingPattern(w)
+			pats[w] = p
+		}
+		return p.MatchString(g)
 	}
 	shown := slices.Clone(got)
 	ok = len(want) == len(got)

@@ -153,6 +153,7 @@ func programPath(dir string) (string, error) {
 // TestPrograms fails once for each chapter program that did not build, with
 // the compiler's output, so a broken chapter is reported by name.
 func TestPrograms(t *testing.T) {
+	hashSources(t)
 	if len(programs.dirs) == 0 {
 		t.Skip("no chapter programs (chNN-*/main.go) yet")
 	}
@@ -173,6 +174,7 @@ var scriptName = regexp.MustCompile(`^ch[0-9][0-9]-[a-z0-9]+(-[a-z0-9]+)*\.txtar
 // root. Each script must be named chNN-behaviour.txtar and start with a
 // `#` comment saying what it checks.
 func TestScripts(t *testing.T) {
+	hashSources(t)
 	files, err := filepath.Glob(filepath.Join(programs.root, "testdata", "*.txtar"))
 	if err != nil {
 		t.Fatal(err)

@@ -78,6 +78,7 @@ func main() {
 // one function, count, in different ways.
 
 // ANCHOR: count
+
 // count reads r to its end and writes, for each line, its length, a space,
 // the line and "\n" to w. The length is in bytes, or in runes if runes is
 // set; a byte that is not valid UTF-8 counts as one rune, as it does in a
@@ -250,6 +251,7 @@ type model func(inputs []input, w io.Writer, o options) error
 // system call blocking: open, read, write, close, then the next file.
 
 // ANCHOR: sequential
+
 // sequential counts one input after the other, straight into w. While a
 // read waits for the disk, the whole program waits. It needs no buffer
 // beyond count's one line: output is in argument order because the work is.
@@ -270,6 +272,7 @@ func sequential(inputs []input, w io.Writer, o options) error {
 // into memory and one printer takes the results in argument order.
 
 // ANCHOR: threads
+
 // threads starts one goroutine per input, all at once, with no limit.
 //
 // Buffering: each goroutine keeps its input's whole output in memory until
@@ -309,6 +312,7 @@ func countToMemory(ctx context.Context, in input, o options) result {
 }
 
 // ANCHOR: print-in-order
+
 // printInOrder writes the results to w in argument order, waiting for each
 // in turn however early the later ones arrive. It stops at the first
 // failed result, after writing what that input counted, and returns its
@@ -335,6 +339,7 @@ func printInOrder(results []chan result, w io.Writer) error {
 // program: many tasks in flight, few resources, one ordered consumer.
 
 // ANCHOR: async
+
 // async keeps at most o.jobs inputs in flight, where in flight means
 // started and not yet taken by the printer.
 //
@@ -398,6 +403,7 @@ var models = []struct {
 // overlap. -compare measures exactly that, with -latency as the waiting.
 
 // ANCHOR: compare
+
 // compare times every model over the inputs and prints a table of median
 // wall times to w. Each model runs rounds times, the models taking turns so
 // that a slow moment of the machine does not land on one model only, and

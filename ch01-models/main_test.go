@@ -103,6 +103,7 @@ func TestCountLongLines(t *testing.T) {
 }
 
 // ANCHOR: scanner-trap
+
 // TestScannerTrap shows why count does not use bufio.Scanner: with its
 // default limit, a Scanner gives up on a 1 MiB line, and stops early
 // without printing it. count reads the same input to its end.

@@ -39,6 +39,7 @@ func main() {
 }
 
 // ANCHOR: lazy
+
 // lazy shows that making a future runs none of its code: the line printed
 // inside the future appears only after main polls it.
 func lazy() {
@@ -57,6 +58,7 @@ func lazy() {
 // ANCHOR_END: lazy
 
 // ANCHOR: countdown
+
 // countdown is a future that needs n+1 polls: n that return Pending, then
 // one that returns Done. It has nothing to wait for, so it keeps rule 1 by
 // waking its own waker before each Pending: "poll me again, I can go on".
@@ -77,6 +79,7 @@ func (c *countdown) Poll(cx *future.Context) future.Poll[string] {
 // ANCHOR_END: countdown
 
 // ANCHOR: countdown-loop
+
 // countdownByHand polls a countdown until it is done, counting the polls and
 // the wake-ups the future asked for.
 func countdownByHand() {
@@ -99,6 +102,7 @@ func countdownByHand() {
 const deadlineIn = 50 * time.Millisecond
 
 // ANCHOR: deadline
+
 // deadline is a future that is done, with its name, once time.Now() has
 // passed at. When it returns Pending it arms a timer for at that wakes the
 // waker of the latest poll (rules 1 and 2). Cancel stops the timer.
@@ -152,6 +156,7 @@ func (d *deadline) Cancel() {
 // ANCHOR_END: deadline
 
 // ANCHOR: busy
+
 // deadlineBusy polls a deadline in a tight loop with the NoopWaker, which
 // ignores every wake-up: the loop does not wait for one, it just polls
 // again. Every poll but the last is wasted.
@@ -169,6 +174,7 @@ func deadlineBusy() {
 // ANCHOR_END: busy
 
 // ANCHOR: woken
+
 // deadlineWoken drives the same kind of future with a waker that signals a
 // channel, and waits on that channel between polls: the goroutine sleeps
 // until the deadline's timer fires.
@@ -203,6 +209,7 @@ func pollWithWaker[T any](f future.Future[T]) int {
 // ANCHOR_END: woken
 
 // ANCHOR: select-demo
+
 // selectWoken races a near deadline against one an hour away. Select
 // finishes when the near one does and cancels the far one, which stops its
 // timer: nothing is left to fire an hour from now.

@@ -43,6 +43,7 @@ func main() {
 func ms(d time.Duration) string { return fmt.Sprintf("%dms", d.Round(time.Millisecond).Milliseconds()) }
 
 // ANCHOR: deadline-order
+
 // deadlineOrder spawns three sleepers, longest first, and a fourth task that
 // awaits all three JoinHandles. Run polls each sleeper once, parks, and is
 // woken by each timer in turn.
@@ -79,6 +80,7 @@ func deadlineOrder() {
 // ANCHOR_END: deadline-order
 
 // ANCHOR: join-select
+
 // joinAndSelect runs two tasks at once: one joins two sleeps, the other
 // selects between two. Select cancels its loser, which stops its timer.
 func joinAndSelect() {
@@ -107,6 +109,7 @@ func joinAndSelect() {
 // ANCHOR_END: join-select
 
 // ANCHOR: ticker
+
 // A ticker is a future written by hand: it sleeps every, n times, and
 // records the gap between one tick and the next. Between ticks it holds the
 // Sleep it is waiting on; when that is done it starts the next one.
@@ -143,6 +146,7 @@ func (t *ticker) Poll(cx *future.Context) future.Poll[[]time.Duration] {
 // ANCHOR_END: ticker
 
 // ANCHOR: blocking
+
 // blockingMistake runs a ticker next to a task that, 25ms in, waits 50ms:
 // once politely, with executor.Sleep, and once with time.Sleep inside Poll,
 // which holds the executor's only goroutine hostage.

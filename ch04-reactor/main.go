@@ -72,6 +72,7 @@ func main() {
 // chunk at a time (lineWriter); then the two demonstrations.
 
 // ANCHOR: count-input
+
 // countInput counts the lines of the descriptor fd, named name in errors,
 // into out. It runs one task on an executor that parks on a reactor: when
 // the task has read everything the pipe holds, the executor's goroutine
@@ -113,6 +114,7 @@ func countInput(fd int, name string, out *bufio.Writer, runes bool) error {
 // ANCHOR_END: count-input
 
 // ANCHOR: reader
+
 // A reader reads a registered, non-blocking descriptor from inside a
 // future. It keeps the one rule of an edge-triggered reactor for every
 // future that reads: it awaits Readable only after a read has found the
@@ -156,6 +158,7 @@ func (rd *reader) read(cx *future.Context, p []byte) (int, error) {
 // ANCHOR_END: reader
 
 // ANCHOR: counter
+
 // A counter is the task that counts the lines of the descriptor. It is a
 // future written by hand, like chapter 2's: each Poll reads until the
 // reader reports errPending, feeding every chunk to the line writer.
@@ -193,6 +196,7 @@ func (c *counter) Poll(cx *future.Context) future.Poll[error] {
 // ANCHOR_END: counter
 
 // ANCHOR: line-writer
+
 // A lineWriter is chapter 1's count turned inside out: instead of pulling
 // lines from a reader, it is pushed whatever bytes a read returned, and
 // keeps the start of a line whose end has not arrived yet. Such a line may
@@ -278,6 +282,7 @@ func describeWait(w reactor.Wait) string {
 }
 
 // ANCHOR: timers
+
 // timers spawns three sleeps, longest first, on an executor parked on the
 // reactor, and prints every wait the reactor makes in between. Each Sleep
 // puts a deadline in the reactor's heap; Park passes the time until the
@@ -314,6 +319,7 @@ func timers(out io.Writer) error {
 // ANCHOR_END: timers
 
 // ANCHOR: wake
+
 // wake shows the two things that end a wait. First a goroutine writes to a
 // pipe that a task is waiting on: the kernel reports the read end readable.
 // Then a goroutine sets a Promise the task awaits, which calls the task's

@@ -35,6 +35,7 @@ func readFD(fd int, p []byte) (int, error) {
 }
 
 // ANCHOR: nonblock
+
 // nonblock puts fd into non-blocking mode and returns a function that
 // puts back the mode it had. O_NONBLOCK is a flag of the open file
 // description, not of our descriptor: a terminal or pipe on standard input

@@ -62,6 +62,7 @@ package future
 import "fmt"
 
 // ANCHOR: poll
+
 // Poll is the result of polling a future once: either pending, or done
 // with a value. The zero Poll is pending.
 type Poll[T any] struct {
@@ -93,6 +94,7 @@ func (p Poll[T]) String() string {
 }
 
 // ANCHOR: future
+
 // A Future is a value that will be produced later, by repeated calls to
 // Poll. See the package documentation for the rules Poll must keep.
 type Future[T any] interface {
@@ -131,6 +133,7 @@ func (f WakerFunc) Wake() { f() }
 var NoopWaker Waker = WakerFunc(func() {})
 
 // ANCHOR: result
+
 // Result is the value of a future that can fail: a value, or an error.
 // A Future[Result[T]] is the asynchronous form of a function that returns
 // (T, error).
@@ -151,6 +154,7 @@ func (r Result[T]) Get() (T, error) { return r.Value, r.Err }
 // ANCHOR_END: result
 
 // ANCHOR: cancel
+
 // A Canceler is a future that holds something the garbage collector cannot
 // release by itself, such as a timer or a registration with the kernel.
 // Cancel releases it. Whoever abandons such a future before it is done must

@@ -1,6 +1,7 @@
 package future
 
 // ANCHOR: join
+
 // Join returns a future that runs all of fs at once and is done when every
 // one of them is, with their values in argument order. Join with no
 // futures is done on its first poll, with an empty, non-nil slice.
@@ -59,6 +60,7 @@ func (j *join[T]) Cancel() {
 // ANCHOR_END: join
 
 // ANCHOR: tryjoin
+
 // TryJoin is Join for futures that can fail. It is done with all the values,
 // in argument order, if every child succeeds; as soon as one child is done
 // with an error, it is done with that error, and it cancels the children

@@ -3,6 +3,7 @@ package future
 import "sync"
 
 // ANCHOR: promise
+
 // A Promise is a future that another goroutine completes. Set(v) makes it
 // done with v and wakes the task that polled it. It is how work outside the
 // executor (a goroutine, a callback, a kernel event) hands a value to a

@@ -8,6 +8,7 @@ type Selected[T any] struct {
 }
 
 // ANCHOR: select
+
 // Select returns a future that runs all of fs at once and is done as soon
 // as one of them is, with that child's index and value. It then cancels
 // every other child, in argument order, and never polls them again.

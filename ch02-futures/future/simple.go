@@ -6,6 +6,7 @@ package future
 // and how it releases the children it still holds.
 
 // ANCHOR: func
+
 // Func adapts an ordinary function to the Future interface: each call to
 // Poll calls the function once. The function must keep the package's rules
 // itself; in particular, before it returns Pending it must arrange for
@@ -67,6 +68,7 @@ func holdAll[T any](name string, fs []Future[T]) []Future[T] {
 }
 
 // ANCHOR: ready
+
 // Ready returns a future that is done with v on its first poll. It holds
 // nothing that needs releasing, so it is not a Canceler.
 func Ready[T any](v T) Future[T] {
@@ -119,6 +121,7 @@ func (y *yielder[T]) Poll(cx *Context) Poll[T] {
 }
 
 // ANCHOR: map
+
 // Map returns a future that polls f and, once f is done with v, is done
 // with fn(v). It returns Pending exactly when f does, and calls fn once.
 // Cancelling it before it is done cancels f.

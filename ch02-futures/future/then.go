@@ -1,6 +1,7 @@
 package future
 
 // ANCHOR: then
+
 // Then returns a future that runs f and then the future that next makes from
 // f's value, and is done with that second future's value. It is the
 // explicit form of what Rust writes as `let v = f.await; next(v).await`:

@@ -3,6 +3,7 @@ package executor
 import "github.com/asyncbook/asyncbook/ch02-futures/future"
 
 // ANCHOR: parker
+
 // A Parker puts the executor's goroutine to sleep when it has nothing to
 // poll, and wakes it again.
 //
@@ -23,6 +24,7 @@ type Parker interface {
 // ANCHOR_END: parker
 
 // ANCHOR: chanparker
+
 // chanParker is the simplest correct Parker: a channel with room for one
 // token. Unpark puts the token in if it is not there already; Park takes it
 // out, waiting if it has to.
@@ -47,6 +49,7 @@ func (p *chanParker) Unpark() {
 // ANCHOR_END: chanparker
 
 // ANCHOR: blockon
+
 // BlockOn runs f to completion on the calling goroutine and returns its
 // value. Between polls it parks the goroutine until f's waker fires, so it
 // never spins.

@@ -156,6 +156,7 @@ func (r *Reactor) OnWait(fn func(Wait)) {
 }
 
 // ANCHOR: park
+
 // Park is one turn of the reactor. Unless an Unpark is already waiting to
 // be consumed, it blocks in epoll_wait (or kevent) until a registered
 // descriptor becomes ready, the earliest timer expires, or Unpark is
@@ -248,6 +249,7 @@ func (r *Reactor) dispatch(evs []event, w Wait, waited bool) {
 // ANCHOR_END: park
 
 // ANCHOR: wake
+
 // Unpark makes the next Park return without waiting, or the current one
 // return if it is blocked in the kernel. It may be called from any
 // goroutine, any number of times: a second Unpark before the Park that
@@ -280,6 +282,7 @@ func (r *Reactor) interrupt() {
 // ANCHOR_END: wake
 
 // ANCHOR: register
+
 // A Registration is one descriptor registered with a Reactor. Its futures,
 // Readable and Writable, are done when the descriptor is ready in that
 // direction. At most one Readable and one Writable should be pending at a
@@ -393,6 +396,7 @@ func (g *Registration) closeLocked(wakers []future.Waker) []future.Waker {
 }
 
 // ANCHOR: readable
+
 // Readable returns a future that is done with nil when the descriptor is
 // readable: data has arrived, the writer has closed its end (the read will
 // return 0, end of file), or the descriptor is in error (the read will
@@ -459,6 +463,7 @@ func (f *readiness) Cancel() {
 // ANCHOR_END: readable
 
 // ANCHOR: timers
+
 // A timer is one pending Sleep in the reactor's heap. Its deadline is kept
 // as nanoseconds since the reactor's epoch, read off the monotonic clock,
 // so that the heap compares integers, not time.Time values.

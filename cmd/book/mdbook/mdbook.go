@@ -237,11 +237,33 @@ func (r *Resolver) Include(page string, line int, link, target string) ([]string
 
 // Anchor markers, as mdBook matches them (ANCHOR_START and ANCHOR_END in
 // mdBook's src/utils/string.rs): anywhere in a line, at most one of each kind
-// per line.
+// per line. Submatch 1 is the anchor's name.
 var (
-	anchorStart = regexp.MustCompile(`ANCHOR:\s*([\w_-]+)`)
-	anchorEnd   = regexp.MustCompile(`ANCHOR_END:\s*([\w_-]+)`)
+	AnchorStart = regexp.MustCompile(`ANCHOR:\s*([\w_-]+)`)
+	AnchorEnd   = regexp.MustCompile(`ANCHOR_END:\s*([\w_-]+)`)
 )
+
+// anchorStart and anchorEnd are the package's short names for them.
+var anchorStart, anchorEnd = AnchorStart, AnchorEnd
+
+// Lines returns what an include of target (PATH or PATH:SPEC, PATH relative
+// to page) shows in a listing: its lines with every anchor marker line
+// dropped, and the file's path relative to the root. It reports nothing:
+// an include that does not resolve returns false, and Include (or Expand)
+// is what reports why.
+func (r *Resolver) Lines(page, target string) (rel string, lines []string, ok bool) {
+	n := len(r.Problems)
+	defer func() { r.Problems = r.Problems[:n] }()
+	file, _, _ := strings.Cut(target, ":")
+	lines, ok = r.Include(page, 0, "", target)
+	if !ok {
+		return "", nil, false
+	}
+	lines = slices.DeleteFunc(slices.Clone(lines), func(l string) bool {
+		return anchorStart.MatchString(l) || anchorEnd.MatchString(l)
+	})
+	return r.Rel(filepath.Join(filepath.Dir(page), filepath.FromSlash(file))), lines, true
+}
 
 // checkAnchored checks that the anchor name exists in the file p and that
 // the lines it marks are not all blank, and returns those lines. The lines

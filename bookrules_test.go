@@ -1,0 +1,322 @@
+package asyncbook_test
+
+// The book's page rules, on top of the includes, anchors, summary and output
+// blocks of book_test.go. testdata/README.md states them for writers; each
+// has a fixture in testdata/bookcheck/.
+//
+//   - Every fenced block is exactly one of: a listing (its body is only
+//     {{#include ...}} lines), a ```console block (checked output, or marked
+//     <!-- check: skip REASON -->), or a block marked
+//     <!-- check: diagram --> or <!-- check: sketch --> on the line right
+//     before its fence. Anything else is an error.
+//   - A listing is at most maxListing lines once its includes are expanded
+//     and anchor lines dropped, unless marked <!-- check: long REASON -->.
+//     Its caption, the nearest non-blank line above the fence (or above
+//     its check comment), is exactly <p class="caption">PATH</p>, PATH the
+//     included file relative to the repository root, with a blank line
+//     after it.
+//   - Every line of a diagram block and of a console block is at most
+//     maxWidth runes.
+//   - In every Go file the book includes, no anchor marker is part of a doc
+//     comment, or of a declaration go doc prints whole (type, const and var
+//     declarations), so go doc never shows one.
+
+import (
+	"go/ast"
+	"go/parser"
+	gotoken "go/token"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+const (
+	maxListing = 40 // lines in a listing
+	maxWidth   = 72 // runes in a line of a diagram or console block
+)
+
+// checkOptions are the options a check comment gives the fence after it.
+type checkOptions struct {
+	line      int  // of the comment, 1-based; 0 if the fence has none
+	skip      bool // a console block that is not run
+	unordered bool // a console block whose lines are a multiset
+	long      bool // a listing allowed over maxListing lines
+	diagram   bool // a picture, not program output
+	sketch    bool // code or commands the reader writes, not program output
+}
+
+const wantOptions = "want unordered, skip REASON, long REASON, diagram or sketch"
+
+// parseCheckOptions reads the check comment on the line before the fence f,
+// if there is one. It reports a malformed comment and returns false.
+func (c *checker) parseCheckOptions(where string, lines []string, f *fence) (checkOptions, bool) {
+	var o checkOptions
+	if f.line < 2 {
+		return o, true
+	}
+	m := checkComment.FindStringSubmatch(lines[f.line-2])
+	if m == nil {
+		return o, true
+	}
+	o.line = f.line - 1
+	opts := strings.Fields(m[1])
+	if len(opts) == 0 {
+		c.report(where, o.line, "empty check comment: %s", wantOptions)
+		return o, false
+	}
+	switch opts[0] {
+	case "skip", "long":
+		if len(opts) == 1 {
+			c.report(where, o.line, "<!-- check: %s --> needs a reason: <!-- check: %s REASON -->", opts[0], opts[0])
+			return o, false
+		}
+		o.skip, o.long = opts[0] == "skip", opts[0] == "long"
+		return o, true
+	case "diagram", "sketch":
+		if len(opts) > 1 {
+			c.report(where, o.line, "<!-- check: %s --> takes nothing after it", opts[0])
+			return o, false
+		}
+		o.diagram, o.sketch = opts[0] == "diagram", opts[0] == "sketch"
+		return o, true
+	}
+	for _, opt := range opts {
+		switch opt {
+		case "unordered":
+			o.unordered = true
+		case "numbers":
+			c.report(where, o.line, "<!-- check: numbers --> is gone: write ~ before each number that varies (~55ms, ~3 waits) and drop the option; every other number is checked exactly")
+			return o, false
+		default:
+			c.report(where, o.line, "unknown check option %q: %s", opt, wantOptions)
+			return o, false
+		}
+	}
+	return o, true
+}
+
+// includeLine matches a line that is one mdBook include and nothing else.
+var includeLine = regexp.MustCompile(`^\s*\{\{\s*#(?:include|rustdoc_include)\s+([^}]+)\}\}\s*$`)
+
+// isListing reports whether a block's body is only include lines.
+func isListing(body []string) bool {
+	if len(body) == 0 {
+		return false
+	}
+	for _, l := range body {
+		if !includeLine.MatchString(l) {
+			return false
+		}
+	}
+	return true
+}
+
+// fencedBlock checks one closed fenced block f of page: what kind it is,
+// and the rules for its kind.
+func (c *checker) fencedBlock(page string, lines []string, f *fence) {
+	where := c.rel(page)
+	opts, ok := c.parseCheckOptions(where, lines, f)
+	if !ok {
+		return
+	}
+	console, listing := isConsole(f.info), isListing(f.body)
+	switch {
+	case opts.diagram || opts.sketch:
+		if listing {
+			c.report(where, opts.line, "this block is a listing (only {{#include}} lines): drop the check comment")
+			return
+		}
+		if opts.diagram {
+			c.checkWidth(where, f, "diagram")
+		} else if console {
+			c.checkWidth(where, f, "console")
+		}
+	case listing:
+		if opts.skip || opts.unordered {
+			c.report(where, opts.line, "skip and unordered are for ```console blocks; this block is a listing")
+		}
+		c.checkListing(page, lines, f, opts)
+	case console:
+		if opts.long {
+			c.report(where, opts.line, "<!-- check: long --> is for listings (blocks of only {{#include}} lines)")
+			return
+		}
+		c.checkWidth(where, f, "console")
+		c.consoleBlock(where, f, opts)
+	default:
+		switch {
+		case opts.long:
+			c.report(where, opts.line, "<!-- check: long --> is for listings (blocks of only {{#include}} lines)")
+		case opts.skip || opts.unordered:
+			c.report(where, opts.line, "skip and unordered are for ```console blocks")
+		}
+		c.report(where, f.line, "unmarked code block: a block is a listing (only {{#include}} lines), checked output (```console, `$ go run ./DIR ...`), or marked <!-- check: diagram --> or <!-- check: sketch --> on the line before its fence")
+	}
+}
+
+// checkWidth reports the lines of f's body wider than maxWidth runes.
+func (c *checker) checkWidth(where string, f *fence, kind string) {
+	for i, l := range f.body {
+		if n := utf8.RuneCountInString(l); n > maxWidth {
+			c.report(where, f.line+1+i, "%s line is %d columns wide, over %d", kind, n, maxWidth)
+		}
+	}
+}
+
+// checkListing checks a listing: one file, its caption, and its length.
+// Includes that do not resolve are reported by checkIncludes and skipped here.
+func (c *checker) checkListing(page string, lines []string, f *fence, opts checkOptions) {
+	where := c.rel(page)
+	file, n := "", 0
+	for i, l := range f.body {
+		target := strings.Fields(includeLine.FindStringSubmatch(l)[1])
+		if len(target) == 0 {
+			return
+		}
+		rel, got, ok := c.expandInclude(page, target[0])
+		if !ok {
+			return
+		}
+		if file != "" && rel != file {
+			c.report(where, f.line+1+i, "a listing shows one file; this one includes %s and %s", file, rel)
+			return
+		}
+		file = rel
+		n += len(got)
+	}
+
+	top := f.line // 1-based line of the fence, or of its check comment
+	if opts.line != 0 {
+		top = opts.line
+	}
+	caption := `<p class="caption">` + file + `</p>`
+	above := top - 1 // 1-based line just above top
+	for above >= 1 && strings.TrimSpace(lines[above-1]) == "" {
+		above--
+	}
+	switch {
+	case above < 1 || !strings.HasPrefix(strings.TrimSpace(lines[above-1]), `<p class="caption">`):
+		c.report(where, f.line, "listing has no caption: put %s and a blank line above it", caption)
+	case strings.TrimSpace(lines[above-1]) != caption:
+		c.report(where, above, "caption %s does not name the listing's file: want %s", strings.TrimSpace(lines[above-1]), caption)
+	case above == top-1:
+		c.report(where, above, "put a blank line between the caption and the listing")
+	}
+
+	switch {
+	case n > maxListing && !opts.long:
+		c.report(where, f.line, "listing is %d lines, over %d: split it at function boundaries with prose between the pieces, or mark it <!-- check: long REASON -->", n, maxListing)
+	case n <= maxListing && opts.long:
+		c.report(where, opts.line, "listing is %d lines, not over %d: drop <!-- check: long -->", n, maxListing)
+	}
+}
+
+// expandInclude returns the lines an include of target (PATH or PATH:SPEC,
+// PATH relative to page) shows, without anchor marker lines, and the file's
+// path relative to the root. It returns false for an include that
+// checkInclude reports. The rules are mdbook.Resolver's, shared with the
+// renderer.
+func (c *checker) expandInclude(page, target string) (rel string, lines []string, ok bool) {
+	return c.res.Lines(page, target)
+}
+
+// checkDocAnchors checks every Go file the book includes: no anchor marker
+// may be part of a doc comment, or lie inside a type, const or var
+// declaration, since go doc shows both.
+func (c *checker) checkDocAnchors() {
+	var files []string
+	for _, p := range c.res.Included() {
+		if strings.HasSuffix(p, ".go") {
+			files = append(files, p)
+		}
+	}
+	slices.Sort(files)
+	for _, p := range files {
+		c.docAnchors(p)
+	}
+}
+
+// docAnchors reports the anchor markers go doc would show in the Go file p.
+func (c *checker) docAnchors(p string) {
+	fset := gotoken.NewFileSet()
+	f, err := parser.ParseFile(fset, p, nil, parser.ParseComments|parser.SkipObjectResolution)
+	if err != nil {
+		c.report(c.rel(p), 0, "%v", err)
+		return
+	}
+	type shown struct {
+		group *ast.CommentGroup
+		why   string
+	}
+	var groups []shown
+	if f.Doc != nil {
+		groups = append(groups, shown{f.Doc, "in the package comment, so go doc shows it: leave a blank line below the marker"})
+	}
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Doc != nil {
+				groups = append(groups, shown{d.Doc, "in the doc comment of " + d.Name.Name + ", so go doc shows it: leave a blank line below the marker"})
+			}
+		case *ast.GenDecl:
+			if d.Tok == gotoken.IMPORT {
+				continue
+			}
+			if d.Doc != nil {
+				groups = append(groups, shown{d.Doc, "in a doc comment, so go doc shows it: leave a blank line below the marker"})
+			}
+			for _, g := range f.Comments {
+				if g.Pos() > d.Pos() && g.End() <= d.End() {
+					groups = append(groups, shown{g, "inside a " + d.Tok.String() + " declaration, which go doc prints whole: move it outside"})
+				}
+			}
+		}
+	}
+	for _, s := range groups {
+		for _, cm := range s.group.List {
+			first := fset.Position(cm.Pos()).Line
+			for i, l := range strings.Split(cm.Text, "\n") {
+				for _, re := range []*regexp.Regexp{anchorStart, anchorEnd} {
+					if m := re.FindString(l); m != "" {
+						c.report(c.rel(p), first+i, "%s is %s", m, s.why)
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestGoDocShowsNoAnchor checks what the reader of the API sees: go doc, of
+// every package in the module with non-test files (unexported names and
+// commands included), shows no anchor marker.
+func TestGoDocShowsNoAnchor(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go doc for every package")
+	}
+	hashSources(t)
+	out, err := exec.Command("go", "list", "-f", "{{if .GoFiles}}{{.ImportPath}}{{end}}", "./...").Output()
+	if err != nil {
+		t.Fatalf("go list ./...: %v", err)
+	}
+	if len(strings.Fields(string(out))) == 0 {
+		t.Fatal("go list ./... found no package to document")
+	}
+	for _, pkg := range strings.Fields(string(out)) {
+		t.Run(strings.TrimPrefix(pkg, "github.com/asyncbook/asyncbook/"), func(t *testing.T) {
+			t.Parallel()
+			cmd := exec.Command("go", "doc", "-all", "-u", "-cmd", pkg)
+			doc, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("go doc -all -u -cmd %s: %v\n%s", pkg, err, doc)
+			}
+			for i, l := range strings.Split(string(doc), "\n") {
+				if strings.Contains(l, "ANCHOR") {
+					t.Errorf("go doc -all -u -cmd %s, line %d: %s", pkg, i+1, strings.TrimSpace(l))
+				}
+			}
+		})
+	}
+}
