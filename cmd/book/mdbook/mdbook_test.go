@@ -93,3 +93,21 @@ func TestSummary(t *testing.T) {
 		t.Errorf("problems %v, want one at the stray line", r.Problems)
 	}
 }
+
+// TestLines checks what a listing shows: marker lines dropped from ranges
+// too, and nothing reported.
+func TestLines(t *testing.T) {
+	root := write(t, map[string]string{"code/a.go": "package a\n// ANCHOR: f\nfunc f() {}\n// ANCHOR_END: f\n"})
+	r, err := NewResolver(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := filepath.Join(root, "book", "ch.md")
+	rel, lines, ok := r.Lines(page, "../code/a.go")
+	if !ok || rel != "code/a.go" || !slices.Equal(lines, []string{"package a", "func f() {}"}) {
+		t.Errorf("Lines = %q %q %v", rel, lines, ok)
+	}
+	if _, _, ok := r.Lines(page, "../code/a.go:nope"); ok || len(r.Problems) != 0 {
+		t.Errorf("a missing anchor: ok %v, problems %v", ok, r.Problems)
+	}
+}
