@@ -235,12 +235,16 @@ func (r *Resolver) Include(page string, line int, link, target string) ([]string
 	return nil, false
 }
 
-// Anchor markers, as mdBook matches them (ANCHOR_START and ANCHOR_END in
-// mdBook's src/utils/string.rs): anywhere in a line, at most one of each kind
-// per line. Submatch 1 is the anchor's name.
+// anchorWord is the word every anchor marker starts with, spelled in two
+// pieces so that go doc, which prints this declaration, shows no marker.
+const anchorWord = "ANCH" + "OR"
+
+// Anchor markers, start and end, as mdBook matches them (the START and END
+// expressions in mdBook's src/utils/string.rs): anywhere in a line, at most
+// one of each kind per line. Submatch 1 is the anchor's name.
 var (
-	AnchorStart = regexp.MustCompile(`ANCHOR:\s*([\w_-]+)`)
-	AnchorEnd   = regexp.MustCompile(`ANCHOR_END:\s*([\w_-]+)`)
+	AnchorStart = regexp.MustCompile(anchorWord + `:\s*([\w_-]+)`)
+	AnchorEnd   = regexp.MustCompile(anchorWord + `_END:\s*([\w_-]+)`)
 )
 
 // anchorStart and anchorEnd are the package's short names for them.
