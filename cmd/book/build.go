@@ -379,6 +379,15 @@ func renderFenced(w util.BufWriter, src []byte, n ast.Node, entering bool) (ast.
 		seg := fb.Lines().At(i)
 		code.Write(seg.Value(src))
 	}
+	// A listing cut at an anchor often starts with the blank line that
+	// keeps the marker off a doc comment; it shows nothing, so drop blank
+	// lines at either end.
+	body := strings.Trim(code.String(), "\n")
+	if body != "" {
+		body += "\n"
+	}
+	code.Reset()
+	code.WriteString(body)
 	class := ""
 	if lang != "" {
 		class = ` class="language-` + template.HTMLEscapeString(lang) + `"`
