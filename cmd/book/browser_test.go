@@ -255,6 +255,49 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 
+	// The search box, the theme switch and, at a phone's width, the
+	// sidebar toggle.
+	type widgets struct {
+		Hits         int    `json:"hits"`
+		ThemeBefore  string `json:"themeBefore"`
+		ThemeAfter   string `json:"themeAfter"`
+		SidebarShut  bool   `json:"sidebarShut"`
+		SidebarShown bool   `json:"sidebarShown"`
+	}
+	if err := chromedp.Do(ctx, chromedp.EmulateViewport(phoneWidth, 800, chromedp.EmulateMobile), chromedp.Navigate(order[0])); err != nil {
+		t.Fatal(err)
+	}
+	w, err := chromedp.Run(ctx, chromedp.Evaluate[widgets](`(() => {
+		const bar = document.getElementById("searchbar");
+		bar.value = "reactor";
+		bar.dispatchEvent(new Event("input"));
+		const results = document.getElementById("search-results");
+		const hits = results.hidden ? 0 : results.querySelectorAll("a").length;
+		const html = document.documentElement, before = html.className;
+		document.getElementById("theme-toggle").click();
+		const after = html.className;
+		document.getElementById("theme-toggle").click();
+		const side = document.getElementById("sidebar");
+		const shut = side.getBoundingClientRect().right <= 0;
+		side.style.transition = "none";
+		document.getElementById("sidebar-toggle").click();
+		const shown = side.getBoundingClientRect().left >= 0;
+		document.getElementById("sidebar-toggle").click();
+		return {hits, themeBefore: before, themeAfter: after, sidebarShut: shut, sidebarShown: shown};
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Hits == 0 {
+		t.Errorf("searching for \"reactor\" finds no page")
+	}
+	if w.ThemeBefore == w.ThemeAfter || !slices.Contains([]string{"light", "dark"}, w.ThemeAfter) {
+		t.Errorf("the theme switch turned %q into %q", w.ThemeBefore, w.ThemeAfter)
+	}
+	if !w.SidebarShut || !w.SidebarShown {
+		t.Errorf("at %dpx the sidebar starts hidden: %v; the toggle shows it: %v", phoneWidth, w.SidebarShut, w.SidebarShown)
+	}
+
 	// At a phone's width.
 	shots := os.Getenv("BOOK_SCREENSHOTS")
 	for _, u := range order {
