@@ -39,7 +39,7 @@ var assets embed.FS
 type site struct {
 	files map[string][]byte
 	pages []string // the HTML pages, in SUMMARY order
-	watch []string // the files and directories a rebuild depends on
+	watch []string // the files, and the directory trees, a rebuild depends on
 }
 
 // A buildError is every problem that stopped a build, one per line.
@@ -117,9 +117,7 @@ func build(root string) (*site, error) {
 	for _, p := range b.pages {
 		b.checkLinks(p)
 	}
-	for _, f := range res.Included() {
-		s.watch = append(s.watch, filepath.Dir(f))
-	}
+	s.watch = append(s.watch, res.Included()...)
 	if len(res.Problems) > 0 {
 		ps := slices.Clone(res.Problems)
 		slices.SortStableFunc(ps, func(a, c mdbook.Problem) int {

@@ -89,12 +89,13 @@ func serve(root, addr string) error {
 	return http.Serve(ln, srv)
 }
 
-// watchAll watches every directory among paths, and every directory under
-// them for the book's own directory tree.
+// watchAll watches the directory of every file among paths, and every
+// directory of the trees among them (the book's own directory).
 func watchAll(w *fsnotify.Watcher, paths []string) {
 	for _, p := range paths {
 		if fileExists(p) {
-			p = filepath.Dir(p)
+			w.Add(filepath.Dir(p))
+			continue
 		}
 		filepath.WalkDir(p, func(q string, d fs.DirEntry, err error) error {
 			if err == nil && d.IsDir() {
