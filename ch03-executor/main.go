@@ -46,6 +46,7 @@ func main() {
 func ms(d time.Duration) string { return fmt.Sprintf("%dms", d.Round(time.Millisecond).Milliseconds()) }
 
 // ANCHOR: deadline-order
+
 // deadlineOrder spawns three sleepers, longest first, and a fourth task that
 // awaits all three JoinHandles. Run polls each sleeper once, parks, and is
 // woken by each timer as it fires. Each sleeper prints when it is done.

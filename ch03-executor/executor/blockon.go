@@ -3,6 +3,7 @@ package executor
 import "github.com/asyncbook/asyncbook/ch02-futures/future"
 
 // ANCHOR: parker
+
 // A Parker puts the executor's goroutine to sleep when it has nothing to
 // poll, and wakes it again.
 //
@@ -23,6 +24,7 @@ type Parker interface {
 // ANCHOR_END: parker
 
 // ANCHOR: tryparker
+
 // A TryParker is a Parker that can also take a turn without sleeping:
 // TryPark delivers whatever wake-ups are ready now (I/O that has become
 // ready, timers that are due) and returns at once. A Parker whose wake-ups
@@ -37,6 +39,7 @@ type TryParker interface {
 // ANCHOR_END: tryparker
 
 // ANCHOR: chanparker
+
 // chanParker is the simplest correct Parker: a channel with room for one
 // token. Unpark puts the token in if it is not there already; Park takes it
 // out, waiting if it has to.
@@ -61,6 +64,7 @@ func (p *chanParker) Unpark() {
 // ANCHOR_END: chanparker
 
 // ANCHOR: blockon
+
 // BlockOn runs f to completion on the calling goroutine and returns its
 // value. Between polls it parks the goroutine until f's waker fires, so it
 // never spins.

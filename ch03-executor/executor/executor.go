@@ -12,6 +12,7 @@ import (
 )
 
 // ANCHOR: states
+
 // A task's state lives in one atomic word, as in tokio's task harness. Run
 // moves a task between the states; a waker only ever asks for a move, with
 // one compare-and-swap, and never polls anything itself.
@@ -36,6 +37,7 @@ const (
 // ANCHOR_END: states
 
 // ANCHOR: executor
+
 // An Executor runs tasks, each one a future, on the goroutine that calls
 // Run. It polls a task when the task is woken, and parks on its Parker when
 // no task can make progress.
@@ -90,6 +92,7 @@ type body interface {
 }
 
 // ANCHOR: wake
+
 // Wake asks for the task to be polled again. It may be called from any
 // goroutine, any number of times, and never blocks for longer than it takes
 // to append to the run queue. A task is on the queue at most once however
@@ -130,6 +133,7 @@ func (ex *Executor) push(t *task) {
 // ANCHOR_END: wake
 
 // ANCHOR: spawn
+
 // Spawn hands f to ex as a new task and returns a handle to its result.
 // The task is polled for the first time by Run, never by Spawn. Spawn may be
 // called from any goroutine; see Executor for when the task runs.
@@ -150,6 +154,7 @@ func Spawn[T any](ex *Executor, f future.Future[T]) *JoinHandle[T] {
 // ANCHOR_END: spawn
 
 // ANCHOR: run
+
 // Run polls tasks until every task spawned on ex is done, and then returns.
 // It polls the tasks that are ready in the order they were woken; when none
 // is ready it parks on ex's Parker until a waker pushes a task. Run calls
@@ -188,6 +193,7 @@ func (ex *Executor) Run() {
 // ANCHOR_END: run
 
 // ANCHOR: take
+
 // take moves every queued task into ex.batch, which must be empty. If the
 // queue is empty it leaves the batch empty, having marked Run as sleeping
 // so that the next push unparks it. It reports more == false if no task is
@@ -214,6 +220,7 @@ func (ex *Executor) take() (more bool) {
 // ANCHOR_END: take
 
 // ANCHOR: poll
+
 // poll polls one scheduled task and moves it to its next state.
 func (ex *Executor) poll(t *task) {
 	// Only Run leaves the scheduled state, so a plain store is enough;
@@ -249,6 +256,7 @@ func (ex *Executor) retire(t *task) {
 // ANCHOR_END: poll
 
 // ANCHOR: turn
+
 // eventInterval is how many polls Run makes between two turns of a
 // TryParker. It is tokio's default event_interval, 61: often enough that a
 // timer or a socket waits for at most 61 polls of other tasks, rarely
@@ -289,6 +297,7 @@ func (ex *Executor) stopped() {
 // ANCHOR_END: turn
 
 // ANCHOR: joinhandle
+
 // A JoinHandle is the result of a spawned task. It is a future, so one task
 // can await another; after Run returns, Result gives the result directly.
 //
@@ -399,6 +408,7 @@ func cancelQuietly(f any) {
 }
 
 // ANCHOR: panicerror
+
 // A PanicError is the error a JoinHandle reports for a task whose future
 // panicked. The executor recovers the panic, so the other tasks run on.
 type PanicError struct {

@@ -8,6 +8,7 @@ import (
 )
 
 // ANCHOR: sleep
+
 // Sleep returns a future that is done once d has passed since Sleep was
 // called: the deadline is fixed at the call, as with tokio's sleep, but the
 // timer is only started by the first Poll, so a Sleep that is never polled

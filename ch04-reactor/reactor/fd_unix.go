@@ -9,6 +9,7 @@ import (
 )
 
 // ANCHOR: regular-file
+
 // isRegular reports whether fd is a regular file, which has no readiness:
 // epoll_ctl refuses it with EPERM and kqueue reports it always readable.
 func isRegular(fd int) (bool, error) {

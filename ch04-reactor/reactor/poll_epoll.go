@@ -10,6 +10,7 @@ import (
 )
 
 // ANCHOR: epoll
+
 // epoller is the Linux poller: an epoll instance, and an eventfd in it for
 // the cross-thread wake-up, as in netpollinit in runtime/netpoll_epoll.go.
 type epoller struct {

@@ -11,6 +11,7 @@ import (
 )
 
 // ANCHOR: kqueue
+
 // kqueuer is the poller of macOS and the BSDs. kqueue differs from epoll
 // in three ways that matter here: interest is per filter, so one
 // descriptor is two registrations (EVFILT_READ and EVFILT_WRITE); changes

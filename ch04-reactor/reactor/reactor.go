@@ -158,6 +158,7 @@ func (r *Reactor) OnWait(fn func(Wait)) {
 }
 
 // ANCHOR: park
+
 // Park is one turn of the reactor, the kind that may sleep. Unless an
 // Unpark is already waiting to be consumed, it waits in epoll_wait (or
 // kevent) until a registered descriptor becomes ready, the earliest timer
@@ -188,6 +189,10 @@ func (r *Reactor) Park() {
 	r.token.Store(false)
 }
 
+// ANCHOR_END: park
+
+// ANCHOR: trypark
+
 // TryPark is a turn of the reactor that never sleeps: it asks the kernel
 // what is ready now (a wait with a timeout of zero), expires the timers
 // that are due, and wakes their wakers. It leaves Unpark's token alone.
@@ -200,9 +205,10 @@ func (r *Reactor) TryPark() {
 	r.turn(false)
 }
 
-// ANCHOR_END: park
+// ANCHOR_END: trypark
 
 // ANCHOR: turn
+
 // turn makes one wait in the kernel and dispatches what it returns. If
 // block is set, the wait lasts until the earliest timer (or for ever, if
 // there is none); if not, it does not wait at all. A signal that
@@ -234,6 +240,10 @@ func (r *Reactor) turn(block bool) {
 	}
 }
 
+// ANCHOR_END: turn
+
+// ANCHOR: turn-timeout
+
 // timeout is how long a turn may wait: no time at all unless block is
 // set, else until the earliest timer (timeoutLocked). It also reports
 // whether the Reactor is closed, which Close decides under parkMu, so the
@@ -247,6 +257,10 @@ func (r *Reactor) timeout(block bool) (_ time.Duration, closed bool) {
 	return r.timeoutLocked(time.Now()), r.closed
 }
 
+// ANCHOR_END: turn-timeout
+
+// ANCHOR: park-closed
+
 // parkClosed is a turn on a closed Reactor. With no kernel to wait in, a
 // blocking turn waits on a channel that Unpark signals once the Reactor is
 // closed: the same token protocol, with the channel in the kernel's place.
@@ -257,9 +271,10 @@ func (r *Reactor) parkClosed(block bool) {
 	r.sleeping.Store(false)
 }
 
-// ANCHOR_END: turn
+// ANCHOR_END: park-closed
 
 // ANCHOR: dispatch
+
 // dispatch records the readiness in evs, expires the timers whose
 // deadlines have passed, reports the wait w (if any) to the OnWait hook,
 // and then wakes every waker it collected, in this order: descriptors
@@ -290,6 +305,10 @@ func (r *Reactor) dispatch(evs []event, w *Wait) {
 	r.wakers = wakeAll(wakers)
 }
 
+// ANCHOR_END: dispatch
+
+// ANCHOR: wakeall
+
 // wakeAll calls every waker in wakers, outside any lock, because a waker
 // may be anything. A waker that panics does not stop the others: once all
 // have been called, wakeAll panics again with the first panic's value, so
@@ -316,9 +335,10 @@ func wakeOne(w future.Waker) (panicked any) {
 	return nil
 }
 
-// ANCHOR_END: dispatch
+// ANCHOR_END: wakeall
 
 // ANCHOR: wake
+
 // Unpark makes the next Park return without waiting, or the current one
 // return if it is blocked in the kernel. It may be called from any
 // goroutine, any number of times: a second Unpark before the Park that
@@ -356,6 +376,7 @@ func (r *Reactor) interrupt() {
 // ANCHOR_END: wake
 
 // ANCHOR: register
+
 // A Registration is one descriptor registered with a Reactor. Its futures,
 // Readable and Writable, are done when the descriptor is ready in that
 // direction. At most one Readable and one Writable may be pending at a
@@ -476,6 +497,7 @@ func (g *Registration) closeLocked(wakers []future.Waker) []future.Waker {
 }
 
 // ANCHOR: readable
+
 // Readable returns a future that is done with nil when the descriptor is
 // readable: data has arrived, the writer has closed its end (the read will
 // return 0, end of file), or the descriptor is in error (the read will
@@ -544,6 +566,7 @@ func (f *readiness) Cancel() {
 // ANCHOR_END: readable
 
 // ANCHOR: timers
+
 // A timer is one pending Sleep in the reactor's heap. Its deadline is kept
 // as nanoseconds since the reactor's epoch, read off the monotonic clock,
 // so that the heap compares integers, not time.Time values.
@@ -590,6 +613,7 @@ func (h *timerHeap) Pop() any {
 func (r *Reactor) since(t time.Time) int64 { return int64(t.Sub(r.epoch)) }
 
 // ANCHOR: timeout
+
 // maxWait caps the timeout of one wait, as netpoll in
 // runtime/netpoll_epoll.go caps its delay at 1e9ms (about 11.5 days).
 // epoll_wait takes its timeout as a C int of milliseconds, so a longer one
