@@ -302,26 +302,30 @@ func TestCloseWakesPark(t *testing.T) {
 }
 
 // TestTimerOrder runs sleeps spawned in a mixed order on chapter 3's
-// executor and checks that they finish in deadline order, none early.
+// executor and checks that they finish in deadline order. The deadlines
+// lie an hour ahead, so that none can pass before Run has armed them all,
+// however busy the machine; a last task then moves the reactor's clock
+// past all of them (advance), and they must come out of the heap in order.
+// A sleep of zero is done on its first poll, before any of them.
 func TestTimerOrder(t *testing.T) {
 	r := newReactor(t)
 	ex := executor.NewWith(r)
-	start := time.Now()
 	durations := []time.Duration{30, 0, 10, 25, 5, 20}
-	var mu sync.Mutex
 	var order []time.Duration
 	for _, d := range durations {
-		d *= time.Millisecond
-		executor.Spawn(ex, future.Map(r.Sleep(d), func(struct{}) struct{} {
-			if e := time.Since(start); e < d {
-				t.Errorf("sleep %v ended after only %v", d, e)
-			}
-			mu.Lock()
+		after := d * time.Millisecond
+		if d > 0 {
+			after += time.Hour
+		}
+		executor.Spawn(ex, future.Map(r.Sleep(after), func(struct{}) struct{} {
 			order = append(order, d)
-			mu.Unlock()
 			return struct{}{}
 		}))
 	}
+	executor.Spawn(ex, future.Func[struct{}](func(*future.Context) future.Poll[struct{}] {
+		r.advance(2 * time.Hour) // every sleep above is armed by now
+		return future.Done(struct{}{})
+	}))
 	ex.Run()
 	if !slices.IsSorted(order) || len(order) != len(durations) {
 		t.Fatalf("sleeps finished in the order %v, want ascending", order)
@@ -460,7 +464,10 @@ func TestEINTRRetried(t *testing.T) {
 	fake := &interrupting{poller: r.p, left: 3}
 	r.p = fake
 	var waits []Wait
-	waitFor(t, r, r.Sleep(2*time.Millisecond), func(w Wait) { waits = append(waits, w) })
+	s := r.Sleep(time.Hour) // an hour: it cannot be due before its first poll
+	mustPending(t, s, new(counter).cx())
+	r.advance(2 * time.Hour)
+	waitFor(t, r, s, func(w Wait) { waits = append(waits, w) })
 	if fake.calls != 4 {
 		t.Errorf("wait called %d times, want 4 (3 interrupted, 1 real)", fake.calls)
 	}
