@@ -165,7 +165,9 @@ func Spawn[T any](ex *Executor, f future.Future[T]) *JoinHandle[T] {
 // Run blocks forever if a task stays pending and nothing will ever wake it,
 // just as sync.WaitGroup.Wait does if Done is never called. A panic in a
 // task does not stop Run: the task is done, and its JoinHandle reports a
-// *PanicError. Run may be called again after it returns.
+// *PanicError. A task that calls runtime.Goexit ends Run's goroutine; the
+// task is done with ErrGoexit, and the rest wait for the next Run. Run may
+// be called again after it returns.
 func (ex *Executor) Run() {
 	if !ex.running.CompareAndSwap(false, true) {
 		panic("executor: Run called while another Run is running")
