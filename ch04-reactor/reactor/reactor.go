@@ -657,21 +657,24 @@ func (r *Reactor) expireLocked(now time.Time, wakers []future.Waker) []future.Wa
 
 // Sleep returns a future that is done once d has passed since Sleep was
 // called. The deadline is fixed at the call; the timer joins the heap at
-// the first Poll, so a Sleep that is never polled costs nothing. A d of
-// zero or less is done on the first Poll.
+// the first Poll, so a Sleep that is never polled costs nothing. It joins
+// the heap even if its deadline has passed by then, and is done by the
+// next turn of the reactor: sleeps finish in deadline order however late
+// they are first polled. A d of zero or less is done on the first Poll.
 //
 // Whoever abandons the future before it is done must cancel it
 // (future.Cancel), which takes the timer out of the heap. Polling it after
 // it is done or cancelled panics. If the Reactor is closed, the sleep ends
 // early.
 func (r *Reactor) Sleep(d time.Duration) future.Future[struct{}] {
-	return &sleep{r: r, when: time.Now().Add(d)}
+	return &sleep{r: r, when: time.Now().Add(d), now: d <= 0}
 }
 
 type sleep struct {
 	r     *Reactor
 	when  time.Time
-	t     timer // in the heap from the first Poll that finds time left
+	now   bool  // d <= 0: done on the first Poll, without the heap
+	t     timer // in the heap from the first Poll, unless now
 	armed bool  // t has been pushed (it may have fired or been removed since)
 	done  bool
 }
@@ -683,7 +686,7 @@ func (s *sleep) Poll(cx *future.Context) future.Poll[struct{}] {
 	r := s.r
 	r.mu.Lock()
 	switch {
-	case !s.armed && (r.closed || !time.Now().Before(s.when)):
+	case !s.armed && (r.closed || s.now):
 		r.mu.Unlock()
 		s.done = true
 		return future.Done(struct{}{})

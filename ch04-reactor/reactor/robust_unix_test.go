@@ -254,3 +254,26 @@ func TestBusyExecutorStillPolls(t *testing.T) {
 		t.Fatalf("the busy task was polled %d times before I/O and the timer got through, want at most %d", n, 3*61)
 	}
 }
+
+// TestLateSleepsKeepDeadlineOrder makes two sleeps due before their first
+// poll, the later deadline spawned first. They must still finish in
+// deadline order: a sleep that is due goes through the heap like any
+// other, instead of being done on the spot in whatever order Run polls.
+// (The test's time.Sleep only makes both deadlines pass; however long it
+// takes, the order must hold.)
+func TestLateSleepsKeepDeadlineOrder(t *testing.T) {
+	r := newReactor(t)
+	ex := executor.NewWith(r)
+	var order []int
+	for _, ms := range []int{2, 1} {
+		executor.Spawn(ex, future.Map(r.Sleep(time.Duration(ms)*time.Millisecond), func(struct{}) struct{} {
+			order = append(order, ms)
+			return struct{}{}
+		}))
+	}
+	time.Sleep(3 * time.Millisecond)
+	ex.Run()
+	if len(order) != 2 || order[0] != 1 || order[1] != 2 {
+		t.Fatalf("sleeps of 2ms and 1ms, both due before Run, finished in the order %v, want [1 2]", order)
+	}
+}
