@@ -107,14 +107,23 @@ func catchSIGPIPE() { signal.Notify(make(chan os.Signal, 1), unix.SIGPIPE) }
 // reader has gone away.
 func isBrokenPipe(err error) bool { return errors.Is(err, unix.EPIPE) }
 
-// newPipe returns a pipe whose read end is non-blocking.
+// newPipe returns a pipe whose read end is non-blocking. Both ends are
+// close-on-exec, set while holding syscall.ForkLock for reading, as
+// package os does where there is no pipe2: a fork on another goroutine
+// between pipe and the flag would hand the pipe to the child, which could
+// keep the write end open, and the reader from ever seeing end of file.
 func newPipe() (r, w int, err error) {
 	var fds [2]int
-	if err := unix.Pipe(fds[:]); err != nil {
+	syscall.ForkLock.RLock()
+	err = unix.Pipe(fds[:])
+	if err == nil {
+		unix.CloseOnExec(fds[0])
+		unix.CloseOnExec(fds[1])
+	}
+	syscall.ForkLock.RUnlock()
+	if err != nil {
 		return -1, -1, os.NewSyscallError("pipe", err)
 	}
-	unix.CloseOnExec(fds[0])
-	unix.CloseOnExec(fds[1])
 	if err := unix.SetNonblock(fds[0], true); err != nil {
 		unix.Close(fds[0])
 		unix.Close(fds[1])

@@ -68,7 +68,9 @@ func (p *epoller) del(fd int) error {
 func (p *epoller) wait(evs []event, timeout time.Duration) (int, error) {
 	ms := -1
 	if timeout >= 0 {
-		ms = int(timeout / time.Millisecond)
+		// Park rounds up to whole milliseconds and caps at maxWait, so
+		// the value fits epoll_wait's C int; min makes sure of it.
+		ms = int(min(timeout, maxWait) / time.Millisecond)
 	}
 	n, err := unix.EpollWait(p.epfd, p.raw[:min(len(p.raw), len(evs))], ms)
 	if err == unix.EINTR {

@@ -4,6 +4,7 @@ package reactor
 
 import (
 	"os"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -26,11 +27,19 @@ type kqueuer struct {
 }
 
 func newPoller() (poller, error) {
+	// kqueue has no close-on-exec flag of its own (x/sys/unix offers no
+	// kqueue1), so set it under syscall.ForkLock, as package os does for
+	// pipes where pipe2 is missing: a fork between the two calls would
+	// otherwise hand the descriptor to the child.
+	syscall.ForkLock.RLock()
 	kq, err := unix.Kqueue()
+	if err == nil {
+		unix.CloseOnExec(kq)
+	}
+	syscall.ForkLock.RUnlock()
 	if err != nil {
 		return nil, os.NewSyscallError("kqueue", err)
 	}
-	unix.CloseOnExec(kq)
 	p := &kqueuer{kq: kq, raw: make([]unix.Kevent_t, 128)}
 	if err := p.waker.init(kq); err != nil {
 		unix.Close(kq)
