@@ -15,7 +15,8 @@
 //
 // Each `bar` line is one pair of bars: a label, the benchmark of this
 // book's runtime and the benchmark of what Go ships (names without the
-// Benchmark prefix and the -GOMAXPROCS suffix). A bar's height is the
+// Benchmark prefix; with the -GOMAXPROCS suffix, as in SpawnRun/executor-2,
+// only the runs at that GOMAXPROCS, where 1 is written -1). A bar's height is the
 // median of the runs of its benchmark in unit; its whisker spans the
 // fastest and the slowest run.
 //
@@ -118,10 +119,12 @@ func ParseHeader(name string, data []byte) (*Data, error) {
 		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
 			continue
 		}
-		bench := strings.TrimPrefix(f[0], "Benchmark")
+		// go test names a run NAME-P, with P its GOMAXPROCS, and plain
+		// NAME when P is 1. A bar may name either NAME (every P) or NAME-P.
+		bench, procs := strings.TrimPrefix(f[0], "Benchmark"), "1"
 		if k := strings.LastIndexByte(bench, '-'); k >= 0 {
 			if _, err := strconv.Atoi(bench[k+1:]); err == nil {
-				bench = bench[:k]
+				bench, procs = bench[:k], bench[k+1:]
 			}
 		}
 		for k := 2; k+1 < len(f); k += 2 {
@@ -129,8 +132,9 @@ func ParseHeader(name string, data []byte) (*Data, error) {
 			if err != nil {
 				return nil, fmt.Errorf("%s:%d: %q is not a number", name, i+j+1, f[k])
 			}
-			key := bench + " " + f[k+1]
-			d.Results[key] = append(d.Results[key], v)
+			for _, key := range []string{bench + " " + f[k+1], bench + "-" + procs + " " + f[k+1]} {
+				d.Results[key] = append(d.Results[key], v)
+			}
 		}
 	}
 	return d, nil

@@ -88,3 +88,29 @@ func TestSVGDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// TestStatsPerProcs checks that a bar can name the runs of one GOMAXPROCS,
+// as go test -cpu 1,2 prints them: NAME at 1, NAME-2 at 2.
+func TestStatsPerProcs(t *testing.T) {
+	const data = `# command: go test -bench X -cpu 1,2 ./x
+# title: T
+# unit: ns/task
+# ours: ours
+# theirs: theirs
+# bar: one P | X/ours-1 | X/theirs-1
+# bar: two Ps | X/ours-2 | X/theirs-2
+BenchmarkX/ours       3  100 ns/op  10 ns/task
+BenchmarkX/ours-2     3  100 ns/op  20 ns/task
+BenchmarkX/theirs     3  100 ns/op  30 ns/task
+BenchmarkX/theirs-2   3  100 ns/op  40 ns/task
+`
+	d, err := Parse("x.txt", []byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for bench, want := range map[string]float64{"X/ours-1": 10, "X/ours-2": 20, "X/theirs-1": 30, "X/theirs-2": 40, "X/ours": 15} {
+		if m, _, _ := d.Stats(bench); m != want {
+			t.Errorf("Stats(%s) median = %v, want %v", bench, m, want)
+		}
+	}
+}
