@@ -65,7 +65,11 @@ func TestBook(t *testing.T) {
 	for _, p := range problems {
 		t.Error(p)
 	}
-	run := programRunner(programs.root, blockTimeout)
+	timeout := blockTimeout
+	if d := time.Until(programs.deadline); !programs.deadline.IsZero() && d < timeout {
+		timeout = max(d, time.Second)
+	}
+	run := programRunner(programs.root, timeout)
 	for _, blk := range blocks {
 		t.Run(fmt.Sprintf("%s:%d", path.Base(blk.file), blk.line), func(t *testing.T) {
 			t.Parallel()

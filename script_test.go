@@ -15,9 +15,16 @@
 // block that needs the program fails saying why.
 //
 // TestScripts runs testscript over testdata/*.txtar with the bin directory
-// first on PATH and $REPO set to the repository root. Each script runs under
-// its own deadline, so a program that hangs fails its script instead of
-// hanging the run.
+// first on PATH and $REPO set to the repository root. Scripts run only
+// chapter programs, with exec or with run (scriptcmds_test.go), and check
+// the output of every one. Each script runs under its own deadline, so a
+// program that hangs fails its script in seconds instead of hanging the
+// run: testscript stops a program exec started, and run stops the whole
+// process group of the program it started.
+//
+// Everything the run writes (binaries, scripts' work directories) is under
+// one temporary directory, removed when the run ends, and also when go
+// test's -timeout is about to end it, or on SIGINT or SIGTERM.
 //
 // TestBook (book_test.go) runs the book checker over book/; the checker's own
 // tests, over small broken books, are in bookcheck_test.go.
@@ -25,54 +32,143 @@ package asyncbook_test
 
 import (
 	"bytes"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
+// testTimeout returns go test's -timeout for this run, or 0 if there is none.
+func testTimeout() time.Duration {
+	f := flag.Lookup("test.timeout")
+	if f == nil {
+		return 0
+	}
+	d, _ := f.Value.(flag.Getter).Get().(time.Duration)
+	return d
+}
+
+// cleanUpOnTheWayOut removes programs.tmp, and stops every process group
+// run started, when the run ends, at programs.deadline (shortly before go
+// test's -timeout panics), or on SIGINT or SIGTERM. It returns the
+// function that does so for the normal end. A script's work directory is
+// kept when go test is given -testwork.
+func cleanUpOnTheWayOut() (stop func()) {
+	var once sync.Once
+	clean := func(why string) {
+		once.Do(func() {
+			stopAllGroups()
+			if f := flag.Lookup("testwork"); f != nil && f.Value.String() == "true" {
+				fmt.Fprintf(os.Stderr, "asyncbook test: -testwork: scripts' work directories kept in %s\n", programs.workDir)
+				os.RemoveAll(programs.binDir)
+				return
+			}
+			if why != "" {
+				fmt.Fprintf(os.Stderr, "asyncbook test: %s; removing %s\n", why, programs.tmp)
+			}
+			os.RemoveAll(programs.tmp)
+		})
+	}
+	var timer *time.Timer
+	if !programs.deadline.IsZero() {
+		timer = time.AfterFunc(time.Until(programs.deadline.Add(deadlineMargin/2)), func() {
+			clean("go test -timeout is about to end the run")
+		})
+	}
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-sigs:
+			clean("stopped by " + sig.String())
+			signal.Reset(sig)
+			if p, err := os.FindProcess(os.Getpid()); err == nil {
+				p.Signal(sig)
+			}
+		case <-done:
+		}
+	}()
+	return func() {
+		if timer != nil {
+			timer.Stop()
+		}
+		signal.Stop(sigs)
+		close(done)
+		clean("")
+	}
+}
+
 // programs describes the chapter programs TestMain built. It is written once,
 // by TestMain before any test runs, and only read afterwards.
 var programs struct {
-	root   string            // absolute path of the repository root
-	binDir string            // where the binaries are, one per chapter, named for its directory
-	dirs   []string          // every chapter directory with a main.go, e.g. "ch01-models"
-	failed map[string]string // chapter directory -> output of its failed go build
+	root     string            // absolute path of the repository root
+	tmp      string            // holds binDir and workDir; removed at the end
+	binDir   string            // where the binaries are, one per chapter, named for its directory
+	workDir  string            // where the scripts' work directories are
+	deadline time.Time         // when to stop, short of go test's -timeout; zero if none
+	dirs     []string          // every chapter directory with a main.go, e.g. "ch01-models"
+	failed   map[string]string // chapter directory -> output of its failed go build
 }
 
 // scriptTimeout bounds one testscript file, from its start to its end: a
 // chapter program that hangs makes its script fail after this long (or
-// earlier, if go test's own -timeout comes first).
-const scriptTimeout = 2 * time.Minute
+// earlier, before go test's own -timeout would end the run). A script takes
+// well under a second on an idle machine.
+const scriptTimeout = 30 * time.Second
+
+// deadlineMargin is how long before go test's -timeout the scripts and
+// output blocks are stopped, and the temporary directory removed, so that
+// a run that is out of time still cleans up and names what hung.
+const deadlineMargin = 15 * time.Second
 
 func TestMain(m *testing.M) {
+	if h := os.Getenv(helperEnv); h != "" {
+		os.Exit(testHelper(h)) // this binary is a helper process, not a test run
+	}
 	os.Exit(testMain(m))
 }
 
 // testMain builds the chapter programs, runs the tests and removes the
 // binaries; it returns the process exit code.
 func testMain(m *testing.M) int {
+	flag.Parse()
 	root, err := os.Getwd()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "asyncbook test:", err)
 		return 1
 	}
-	binDir, err := os.MkdirTemp("", "asyncbook-bin-")
+	tmp, err := os.MkdirTemp("", "asyncbook-test-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "asyncbook test:", err)
 		return 1
 	}
-	defer os.RemoveAll(binDir)
-
 	programs.root = root
-	programs.binDir = binDir
+	programs.tmp = tmp
+	programs.binDir = filepath.Join(tmp, "bin")
+	programs.workDir = filepath.Join(tmp, "scripts")
+	if err := os.Mkdir(programs.workDir, 0o777); err != nil {
+		fmt.Fprintln(os.Stderr, "asyncbook test:", err)
+		os.RemoveAll(tmp)
+		return 1
+	}
+	if timeout := testTimeout(); timeout > 0 {
+		programs.deadline = time.Now().Add(timeout - deadlineMargin)
+	}
+	stop := cleanUpOnTheWayOut()
+	defer stop()
+
 	if err := buildPrograms(); err != nil {
 		fmt.Fprintln(os.Stderr, "asyncbook test:", err)
 		return 1
@@ -186,25 +282,33 @@ func TestScripts(t *testing.T) {
 		name := strings.TrimSuffix(filepath.Base(file), ".txtar")
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			checkScriptConventions(t, file)
+			if !checkScriptConventions(t, file) {
+				return
+			}
 			deadline := time.Now().Add(scriptTimeout)
-			if d, ok := t.Deadline(); ok && d.Before(deadline) {
+			if d := programs.deadline; !d.IsZero() && d.Before(deadline) {
 				deadline = d
 			}
 			testscript.RunT(scriptT{t}, testscript.Params{
-				Files:               []string{file},
-				Setup:               setupScript,
+				Files: []string{file},
+				Setup: func(env *testscript.Env) error {
+					env.Values[deadlineKey{}] = deadline
+					return setupScript(env)
+				},
+				Cmds:                scriptCmds,
 				RequireExplicitExec: true,
 				RequireUniqueNames:  true,
 				Deadline:            deadline,
+				WorkdirRoot:         programs.workDir,
 			})
 		})
 	}
 }
 
 // checkScriptConventions reports a script whose name or first line breaks the
-// conventions in testdata/README.md. It does not stop the script from running.
-func checkScriptConventions(t *testing.T, file string) {
+// conventions in testdata/README.md, and returns false for one that breaks
+// the rules of checkScriptCommands, which is not run.
+func checkScriptConventions(t *testing.T, file string) bool {
 	rel := "testdata/" + filepath.Base(file)
 	if !scriptName.MatchString(filepath.Base(file)) {
 		t.Errorf("%s: a script is named chNN-behaviour.txtar (lower case, words joined by -)", rel)
@@ -216,6 +320,11 @@ func checkScriptConventions(t *testing.T, file string) {
 	if !bytes.HasPrefix(data, []byte("#")) {
 		t.Errorf("%s:1: a script starts with a # comment saying what it checks", rel)
 	}
+	problems := checkScriptCommands(rel, data)
+	for _, p := range problems {
+		t.Error(p)
+	}
+	return len(problems) == 0
 }
 
 // setupScript puts the chapter programs first on the script's PATH and sets
