@@ -425,8 +425,8 @@ func compare(inputs []input, w io.Writer, o options, rounds int) error {
 			times[i] = append(times[i], time.Since(start)) // monotonic: immune to clock changes
 		}
 	}
-	fmt.Fprintf(w, "%d %s, %d runs per model, median wall time, latency %v per open, output discarded\n",
-		len(inputs), plural(len(inputs), "input", "inputs"), rounds, o.latency)
+	fmt.Fprintf(w, "%d %s, latency %v per open, median of %d %s, output discarded\n",
+		len(inputs), plural(len(inputs), "input", "inputs"), o.latency, rounds, plural(rounds, "run", "runs"))
 	fmt.Fprintf(w, "%-12s %12s %14s\n", "model", "wall time", "vs sequential")
 	var base time.Duration
 	for i, m := range models {

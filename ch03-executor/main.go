@@ -179,7 +179,7 @@ func (t *ticker) Poll(cx *future.Context) future.Poll[[]time.Duration] {
 // which holds the executor's only goroutine hostage.
 func blockingMistake() {
 	fmt.Println("3. A task that blocks the thread stalls every task on the executor.")
-	fmt.Println("   The ticker asks for a tick every 10ms; at 25ms another task waits 50ms.")
+	fmt.Println("   A ticker asks for a tick every 10ms; at 25ms a task waits 50ms.")
 	polite := func(struct{}) future.Future[struct{}] {
 		return executor.Sleep(50 * time.Millisecond) // parks: others run
 	}
@@ -193,15 +193,15 @@ func blockingMistake() {
 		label string
 		wait  func(struct{}) future.Future[struct{}]
 	}{
-		{"with executor.Sleep:", polite},
-		{"with time.Sleep in Poll:", rude},
+		{"executor.Sleep:", polite},
+		{"time.Sleep in Poll:", rude},
 	} {
 		ex := executor.New()
-		tick := executor.Spawn[[]time.Duration](ex, newTicker(10*time.Millisecond, 8))
+		tick := executor.Spawn[[]time.Duration](ex, newTicker(10*time.Millisecond, 6))
 		executor.Spawn(ex, future.Then(executor.Sleep(25*time.Millisecond), c.wait))
 		ex.Run()
 		gaps, _ := tick.Result()
-		fmt.Printf("   %-25s %s\n", c.label, describe(gaps))
+		fmt.Printf("   %-20s %s\n", c.label, describe(gaps))
 	}
 }
 
