@@ -100,7 +100,7 @@ func deadlineOrder() {
 	for i, r := range results {
 		names[i] = r.Value
 	}
-	fmt.Printf("   a fourth task awaited their JoinHandles: %s (spawn order)\n", strings.Join(names, ", "))
+	fmt.Printf("   a fourth task joined them in spawn order: %s\n", strings.Join(names, ", "))
 	fmt.Printf("   all done after %s, on one goroutine\n", ms(time.Since(start)))
 }
 
