@@ -42,6 +42,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -123,10 +124,51 @@ var programs struct {
 }
 
 // scriptTimeout bounds one testscript file, from its start to its end: a
-// chapter program that hangs makes its script fail after this long (or
-// earlier, before go test's own -timeout would end the run). A script takes
-// well under a second on an idle machine.
-const scriptTimeout = 30 * time.Second
+// chapter program that hangs makes its script fail after this long (see
+// timeBudget for the exceptions). The slowest script, ch01-long-line,
+// takes about 1s on an idle 2-core machine, 6s with -race.
+const scriptTimeout = 20 * time.Second
+
+// afterHang is how long a script or output block has that starts after
+// another has hung: the run has failed already, and a hang in a chapter
+// program usually hangs many scripts, which should not each take the
+// full time before go test can say so.
+const afterHang = 5 * time.Second
+
+// hangSeen is set once a script or an output block has been stopped at
+// its deadline.
+var hangSeen atomic.Bool
+
+// timeBudget returns how long a script or an output block that starts now
+// may run: normal, three times that when the programs are built with -race
+// (they run several times slower), at most afterHang once something has
+// hung, and in any case not past programs.deadline.
+func timeBudget(normal time.Duration) time.Duration {
+	d := normal
+	if raceEnabled {
+		d *= 3
+	}
+	if hangSeen.Load() {
+		d = min(d, afterHang)
+	}
+	if !programs.deadline.IsZero() {
+		d = min(d, max(time.Until(programs.deadline), time.Second))
+	}
+	return d
+}
+
+// raceEnv is the environment a -race chapter program gets: the race
+// runtime sleeps a second at every exit (GORACE atexit_sleep_ms, default
+// 1000) so that other goroutines can still report a race, which made
+// every script several seconds long; 100ms is ample for these programs,
+// whose goroutines have finished when main returns. A GORACE the user
+// set is left alone.
+func raceEnv() []string {
+	if !raceEnabled || os.Getenv("GORACE") != "" {
+		return nil
+	}
+	return []string{"GORACE=atexit_sleep_ms=100"}
+}
 
 // deadlineMargin is how long before go test's -timeout the scripts and
 // output blocks are stopped, and the temporary directory removed, so that
@@ -285,10 +327,15 @@ func TestScripts(t *testing.T) {
 			if !checkScriptConventions(t, file) {
 				return
 			}
-			deadline := time.Now().Add(scriptTimeout)
-			if d := programs.deadline; !d.IsZero() && d.Before(deadline) {
-				deadline = d
-			}
+			budget := timeBudget(scriptTimeout)
+			deadline := time.Now().Add(budget)
+			defer func() {
+				// testscript stops a script a little before its
+				// deadline (two grace periods of budget/20).
+				if t.Failed() && time.Until(deadline) < budget/5 {
+					hangSeen.Store(true)
+				}
+			}()
 			testscript.RunT(scriptT{t}, testscript.Params{
 				Files: []string{file},
 				Setup: func(env *testscript.Env) error {
@@ -332,6 +379,10 @@ func checkScriptConventions(t *testing.T, file string) bool {
 func setupScript(env *testscript.Env) error {
 	env.Setenv("PATH", programs.binDir+string(os.PathListSeparator)+env.Getenv("PATH"))
 	env.Setenv("REPO", programs.root)
+	for _, kv := range raceEnv() {
+		k, v, _ := strings.Cut(kv, "=")
+		env.Setenv(k, v)
+	}
 	return nil
 }
 

@@ -184,6 +184,7 @@ func cmdRun(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	env := append(os.Environ(), "PATH="+ts.Getenv("PATH"), "TMPDIR="+ts.Getenv("TMPDIR"))
+	env = append(env, raceEnv()...)
 	res, err := runGroup(ts.MkAbs("."), env, exe, fs.Args()[1:], o, deadline)
 	if res != nil {
 		ts.Stdout().Write(res.stdout)
@@ -196,6 +197,7 @@ func cmdRun(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	switch {
 	case res.timedOut:
+		hangSeen.Store(true)
 		ts.Fatalf("%s still running at the script's deadline: stopped (%s)", fs.Arg(0), how)
 	case o.signal != "":
 		if res.signal != o.signal {
