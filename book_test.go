@@ -46,11 +46,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/asyncbook/asyncbook/cmd/book/mdbook"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -140,7 +140,10 @@ func sortProblems(ps []problem) {
 // program run, and returns the output blocks to run with the problems found.
 func loadBook(bookDir string) ([]*outputBlock, []problem) {
 	bookDir, err := filepath.Abs(bookDir)
-	c := &checker{root: filepath.Dir(bookDir), bookDir: bookDir, anchored: make(map[string]bool)}
+	c := &checker{root: filepath.Dir(bookDir), bookDir: bookDir}
+	if err == nil {
+		c.res, err = mdbook.NewResolver(c.root)
+	}
 	if err != nil {
 		c.report("book", 0, "%v", err)
 		return c.blocks, c.problems
@@ -167,6 +170,9 @@ func loadBook(bookDir string) ([]*outputBlock, []problem) {
 		}
 	}
 	c.checkDocAnchors()
+	for _, p := range c.res.Problems {
+		c.report(p.File, p.Line, "%s", p.Msg)
+	}
 	sortProblems(c.problems)
 	return c.blocks, c.problems
 }
@@ -177,7 +183,7 @@ type checker struct {
 	bookDir  string // absolute
 	blocks   []*outputBlock
 	problems []problem
-	anchored map[string]bool // files whose anchors have been checked
+	res      *mdbook.Resolver // resolves includes; holds the problems it finds
 }
 
 func (c *checker) report(file string, line int, format string, args ...any) {
@@ -185,86 +191,28 @@ func (c *checker) report(file string, line int, format string, args ...any) {
 }
 
 // rel returns the absolute path p relative to the root, slash-separated.
-func (c *checker) rel(p string) string {
-	r, err := filepath.Rel(c.root, p)
-	if err != nil {
-		return filepath.ToSlash(p)
-	}
-	return filepath.ToSlash(r)
-}
+func (c *checker) rel(p string) string { return c.res.Rel(p) }
 
 // inRoot reports whether the absolute path p, after following symbolic
 // links, is inside the repository root.
-func (c *checker) inRoot(p string) bool {
-	root, err := filepath.EvalSymlinks(c.root)
-	if err != nil {
-		return false
-	}
-	if real, err := filepath.EvalSymlinks(p); err == nil {
-		p = real
-	}
-	r, err := filepath.Rel(root, p)
-	return err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator)) && !filepath.IsAbs(r)
-}
-
-// summaryLink matches a Markdown link, allowing one level of brackets in the
-// title (as in [Chapter 2: `Future[T]`]).
-var summaryLink = regexp.MustCompile(`\[((?:[^\[\]]|\[[^\]]*\])*)\]\(([^)]*)\)`)
+func (c *checker) inRoot(p string) bool { return c.res.InRoot(p) }
 
 // checkSummary checks that every link in SUMMARY.md leads to a page, and
-// returns the set of pages listed (absolute paths).
+// returns the set of pages listed (absolute paths). The rules are
+// mdbook.Resolver.Summary's, shared with the renderer.
 func (c *checker) checkSummary() map[string]bool {
 	listed := make(map[string]bool)
-	file := filepath.Join(c.bookDir, "SUMMARY.md")
-	lines, err := readLines(file)
-	if err != nil {
-		c.report(c.rel(file), 0, "%v", err)
-		return listed
-	}
-	for i, line := range lines {
-		for _, m := range summaryLink.FindAllStringSubmatch(line, -1) {
-			target, _, _ := strings.Cut(strings.TrimSpace(m[2]), "#")
-			switch {
-			case target == "":
-				// A draft chapter: listed, with no page yet.
-			case strings.Contains(target, "://") || path.IsAbs(target):
-				c.report(c.rel(file), i+1, "[%s](%s): a summary entry is a page in the book, by a relative path", m[1], m[2])
-			default:
-				p := filepath.Join(c.bookDir, filepath.FromSlash(target))
-				if _, err := os.Stat(p); err != nil {
-					c.report(c.rel(file), i+1, "[%s](%s): no such page %s", m[1], m[2], c.rel(p))
-				} else if !strings.HasSuffix(target, ".md") {
-					c.report(c.rel(file), i+1, "[%s](%s): a summary entry is a .md page", m[1], m[2])
-				}
-				listed[p] = true
-			}
-		}
+	for _, e := range c.res.Summary(c.bookDir).Pages() {
+		listed[filepath.Join(c.bookDir, filepath.FromSlash(e.Path))] = true
 	}
 	return listed
 }
 
-// readLines returns the lines of a text file without their line endings.
-func readLines(file string) ([]string, error) {
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, err
-	}
-	return splitLines(string(data)), nil
-}
+// Anchor markers, as mdBook matches them (mdbook.AnchorStart, AnchorEnd).
+var anchorStart, anchorEnd = mdbook.AnchorStart, mdbook.AnchorEnd
 
-// splitLines splits s into lines as Rust's str::lines does (and so as mdBook
-// counts them): on "\n", dropping a "\r" before it, with no empty last line
-// for a final newline.
-func splitLines(s string) []string {
-	if s == "" {
-		return nil
-	}
-	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
-	for i, l := range lines {
-		lines[i] = strings.TrimSuffix(l, "\r")
-	}
-	return lines
-}
+// splitLines splits s into lines as mdBook counts them (mdbook.SplitLines).
+func splitLines(s string) []string { return mdbook.SplitLines(s) }
 
 // checkPage checks the includes, code fences and output blocks of one page.
 func (c *checker) checkPage(page string) {
@@ -277,178 +225,10 @@ func (c *checker) checkPage(page string) {
 	c.checkBlocks(page, splitLines(string(data)))
 }
 
-// link matches mdBook's links, {{#type target}}, and escaped ones,
-// \{{#...}}, which mdBook prints as text; the expression is mdBook's.
-var link = regexp.MustCompile(`\\\{\{#.*\}\}|\{\{\s*#([a-zA-Z0-9_]+)\s+([^}]+)\}\}`)
-
 // checkIncludes checks every include in the page text: its file exists in
-// the repository, and its anchor or line range is in the file.
-func (c *checker) checkIncludes(page, text string) {
-	for _, m := range link.FindAllStringSubmatchIndex(text, -1) {
-		if text[m[0]] == '\\' {
-			continue
-		}
-		kind := text[m[2]:m[3]]
-		if kind != "include" && kind != "rustdoc_include" {
-			continue
-		}
-		line := 1 + strings.Count(text[:m[0]], "\n")
-		target := strings.Fields(text[m[4]:m[5]])
-		if len(target) == 0 {
-			c.report(c.rel(page), line, "%s: include of no file", text[m[0]:m[1]])
-			continue
-		}
-		c.checkInclude(page, line, text[m[0]:m[1]], target[0])
-	}
-}
-
-// checkInclude checks one include, shown as link, of target (PATH or
-// PATH:SPEC) on line of page.
-func (c *checker) checkInclude(page string, line int, link, target string) {
-	where := c.rel(page)
-	file, spec, hasSpec := strings.Cut(target, ":")
-	if filepath.IsAbs(file) || path.IsAbs(file) {
-		c.report(where, line, "%s: include a file by a path relative to the page, not an absolute path", link)
-		return
-	}
-	p := filepath.Join(filepath.Dir(page), filepath.FromSlash(file))
-	if !c.inRoot(p) {
-		c.report(where, line, "%s: %s is outside the repository", link, file)
-		return
-	}
-	data, err := os.ReadFile(p)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			err = errors.New("no such file")
-		}
-		c.report(where, line, "%s: %s: %v", link, c.rel(p), err)
-		return
-	}
-	lines := splitLines(string(data))
-	c.checkAnchors(p, lines)
-	if !hasSpec {
-		return
-	}
-
-	// The include's range or anchor, parsed as mdBook parses it
-	// (parse_range_or_anchor in mdBook's src/preprocess/links.rs), except
-	// that what mdBook quietly clamps or ignores is reported here.
-	parts := strings.SplitN(spec, ":", 3)
-	start, startErr := strconv.Atoi(parts[0])
-	if parts[0] != "" && startErr != nil {
-		c.checkAnchored(where, line, link, p, lines, parts[0])
-		return
-	}
-	hasStart := parts[0] != ""
-	end, hasEnd := len(lines), false
-	switch {
-	case len(parts) == 1: // PATH:N, one line (PATH: is the whole file)
-		if hasStart {
-			end, hasEnd = start, true
-		}
-	case parts[1] == "": // PATH:N: or PATH::, to the end
-	default:
-		n, err := strconv.Atoi(parts[1])
-		if err != nil {
-			c.report(where, line, "%s: bad line range: %q is not a line number", link, parts[1])
-			return
-		}
-		end, hasEnd = n, true
-	}
-	if !hasStart {
-		start = 1
-	}
-	n := len(lines)
-	switch {
-	case hasStart && start < 1, hasEnd && end < 1:
-		c.report(where, line, "%s: bad line range: lines are numbered from 1", link)
-	case start > n || end > n:
-		c.report(where, line, "%s: lines %d to %d are not all in %s, which has %d lines", link, start, end, c.rel(p), n)
-	case start > end:
-		c.report(where, line, "%s: bad line range: %d comes after %d", link, start, end)
-	}
-}
-
-// Anchor markers, as mdBook matches them (ANCHOR_START and ANCHOR_END in
-// mdBook's src/utils/string.rs): anywhere in a line, at most one of each kind
-// per line.
-var (
-	anchorStart = regexp.MustCompile(`ANCHOR:\s*([\w_-]+)`)
-	anchorEnd   = regexp.MustCompile(`ANCHOR_END:\s*([\w_-]+)`)
-)
-
-// checkAnchored checks that the anchor name exists in the file p and that
-// the lines it marks are not all blank. The lines are those mdBook takes
-// (take_anchored_lines): after the start marker, up to the matching end,
-// without any line holding a marker.
-func (c *checker) checkAnchored(where string, line int, link, p string, lines []string, name string) {
-	found, content := false, false
-	for _, l := range lines {
-		if !found {
-			if m := anchorStart.FindStringSubmatch(l); m != nil && m[1] == name {
-				found = true
-			}
-			continue
-		}
-		if m := anchorEnd.FindStringSubmatch(l); m != nil {
-			if m[1] == name {
-				break
-			}
-			continue
-		}
-		if !anchorStart.MatchString(l) && strings.TrimSpace(l) != "" {
-			content = true
-		}
-	}
-	switch {
-	case !found:
-		c.report(where, line, "%s: no anchor %q in %s", link, name, c.rel(p))
-	case !content:
-		c.report(where, line, "%s: anchor %q in %s marks no code", link, name, c.rel(p))
-	}
-}
-
-// checkAnchors checks, once per file, that the anchor markers in an included
-// file balance: each name opened is closed later, and not opened again while
-// open; each end closes an open name.
-func (c *checker) checkAnchors(p string, lines []string) {
-	if c.anchored[p] {
-		return
-	}
-	c.anchored[p] = true
-	where := c.rel(p)
-	open := make(map[string]int) // name -> line it was opened on
-	for i, l := range lines {
-		type marker struct {
-			at    int
-			name  string
-			start bool
-		}
-		var ms []marker
-		if m := anchorStart.FindStringSubmatchIndex(l); m != nil {
-			ms = append(ms, marker{m[0], l[m[2]:m[3]], true})
-		}
-		if m := anchorEnd.FindStringSubmatchIndex(l); m != nil {
-			ms = append(ms, marker{m[0], l[m[2]:m[3]], false})
-		}
-		slices.SortFunc(ms, func(a, b marker) int { return a.at - b.at })
-		for _, m := range ms {
-			switch first, isOpen := open[m.name]; {
-			case m.start && isOpen:
-				c.report(where, i+1, "ANCHOR: %s opened again; it is still open from line %d", m.name, first)
-			case m.start:
-				open[m.name] = i + 1
-			case !isOpen:
-				c.report(where, i+1, "ANCHOR_END: %s has no ANCHOR: %s before it", m.name, m.name)
-			default:
-				delete(open, m.name)
-			}
-		}
-	}
-	for name, at := range open {
-		c.report(where, at, "ANCHOR: %s is never closed by ANCHOR_END: %s", name, name)
-	}
-}
+// the repository, and its anchor or line range is in the file. The rules
+// are mdbook.Resolver's, shared with the renderer.
+func (c *checker) checkIncludes(page, text string) { c.res.CheckIncludes(page, text) }
 
 // checkComment matches a check comment, the options line before a fence.
 var checkComment = regexp.MustCompile(`^\s*<!--\s*check:(.*?)-->\s*$`)

@@ -25,12 +25,9 @@ import (
 	"go/ast"
 	"go/parser"
 	gotoken "go/token"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -220,63 +217,10 @@ func (c *checker) checkListing(page string, lines []string, f *fence, opts check
 // expandInclude returns the lines an include of target (PATH or PATH:SPEC,
 // PATH relative to page) shows, without anchor marker lines, and the file's
 // path relative to the root. It returns false for an include that
-// checkInclude reports.
+// checkInclude reports. The rules are mdbook.Resolver's, shared with the
+// renderer.
 func (c *checker) expandInclude(page, target string) (rel string, lines []string, ok bool) {
-	file, spec, _ := strings.Cut(target, ":")
-	if filepath.IsAbs(file) || strings.HasPrefix(file, "/") {
-		return "", nil, false
-	}
-	p := filepath.Join(filepath.Dir(page), filepath.FromSlash(file))
-	if !c.inRoot(p) {
-		return "", nil, false
-	}
-	data, err := os.ReadFile(p)
-	if err != nil {
-		return "", nil, false
-	}
-	all := splitLines(string(data))
-	var body []string
-	parts := strings.SplitN(spec, ":", 3)
-	start, err := strconv.Atoi(parts[0])
-	switch {
-	case parts[0] != "" && err != nil: // an anchor
-		in := false
-		for _, l := range all {
-			if !in {
-				if m := anchorStart.FindStringSubmatch(l); m != nil && m[1] == parts[0] {
-					in = true
-				}
-				continue
-			}
-			if m := anchorEnd.FindStringSubmatch(l); m != nil && m[1] == parts[0] {
-				break
-			}
-			body = append(body, l)
-		}
-		if !in {
-			return "", nil, false
-		}
-	default: // a line range, or the whole file
-		end := len(all)
-		if parts[0] == "" {
-			start = 1
-		} else if len(parts) == 1 {
-			end = start
-		}
-		if len(parts) > 1 && parts[1] != "" {
-			if end, err = strconv.Atoi(parts[1]); err != nil {
-				return "", nil, false
-			}
-		}
-		if start < 1 || end > len(all) || start > end {
-			return "", nil, false
-		}
-		body = all[start-1 : end]
-	}
-	body = slices.DeleteFunc(slices.Clone(body), func(l string) bool {
-		return anchorStart.MatchString(l) || anchorEnd.MatchString(l)
-	})
-	return c.rel(p), body, true
+	return c.res.Lines(page, target)
 }
 
 // checkDocAnchors checks every Go file the book includes: no anchor marker
@@ -284,7 +228,7 @@ func (c *checker) expandInclude(page, target string) (rel string, lines []string
 // declaration, since go doc shows both.
 func (c *checker) checkDocAnchors() {
 	var files []string
-	for p := range c.anchored {
+	for _, p := range c.res.Included() {
 		if strings.HasSuffix(p, ".go") {
 			files = append(files, p)
 		}

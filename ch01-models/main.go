@@ -4,8 +4,8 @@
 //
 // Usage:
 //
-//	ch01-models [-model sequential|threads|async] [-j n] [-runes] [-latency d] [file ...]
-//	ch01-models -compare [-j n] [-runes] [-latency d] [-rounds n] [file ...]
+//	ch01-models [-model sequential|threads|pool] [-j n] [-runes] [-latency d] [file ...]
+//	ch01-models -compare [-j n] [-runes] [-latency d] [-rounds n] [-copies n] [file ...]
 //
 // For each line it prints the line's length, a space and the line. The
 // length is in bytes, or in runes with -runes. With no file arguments it
@@ -23,7 +23,7 @@
 //   - sequential: one file after another, each read with blocking calls and
 //     printed as it is read.
 //   - threads: one goroutine per file, all started at once.
-//   - async: a pipeline on golang.org/x/sync/errgroup that keeps at most -j
+//   - pool: a pipeline on golang.org/x/sync/errgroup that keeps at most -j
 //     files in flight.
 //
 // Every model prints the same bytes: each file's lines together, files in
@@ -35,6 +35,8 @@
 // -compare runs each model over the files -rounds times with the output
 // thrown away, and prints the median wall time of each. -latency makes
 // every open wait first, as a stand-in for a slow disk or a network.
+// -copies times n copies of the list of inputs, so that many inputs can
+// be timed without naming many files.
 package main
 
 import (
@@ -64,7 +66,7 @@ import (
 const progName = "ch01-models"
 
 // defaultInput is what the program counts when it is given no files: the
-// three lines of the essay this chapter starts from.
+// three lines this chapter starts from.
 //
 //go:embed input.txt
 var defaultInput string
@@ -73,11 +75,13 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-// We start where the essay starts: a blocking program that reads lines and
+// We start with a blocking program that reads lines and
 // prints their lengths. Everything else in this file is about running that
 // one function, count, in different ways.
 
 // ANCHOR: count
+
+// ANCHOR: count-fn
 
 // count reads r to its end and writes, for each line, its length, a space,
 // the line and "\n" to w. The length is in bytes, or in runes if runes is
@@ -110,6 +114,10 @@ func count(r io.Reader, w io.Writer, runes bool) error {
 	}
 }
 
+// ANCHOR_END: count-fn
+
+// ANCHOR: count-read
+
 // readLine appends the next line of br, with its "\n" if it has one, to
 // buf. ReadSlice returns at most one buffer (4 KiB) at a time and says
 // bufio.ErrBufferFull when the line goes on, so a long line is read in
@@ -134,6 +142,10 @@ func trimEOL(line []byte) []byte {
 	return line
 }
 
+// ANCHOR_END: count-read
+
+// ANCHOR: count-write
+
 // writeCount writes "<length> <line>\n" to w.
 func writeCount(w io.Writer, line []byte, runes bool) error {
 	n := len(line)
@@ -151,6 +163,8 @@ func writeCount(w io.Writer, line []byte, runes bool) error {
 	_, err := w.Write([]byte{'\n'})
 	return err
 }
+
+// ANCHOR_END: count-write
 
 // ANCHOR_END: count
 
@@ -207,7 +221,7 @@ func openFile(name string) (io.ReadCloser, error) {
 type options struct {
 	runes   bool          // count runes, not bytes
 	latency time.Duration // wait this long before each open: a slow disk or network, simulated
-	jobs    int           // async only: at most this many inputs in flight
+	jobs    int           // pool only: at most this many inputs in flight
 }
 
 // countInput waits o.latency, opens in, counts it into w and closes it. It
@@ -247,7 +261,7 @@ func wait(ctx context.Context, d time.Duration) error {
 // before it in full, and returns that input's error.
 type model func(inputs []input, w io.Writer, o options) error
 
-// Model 1, sequential: the essay's program. One thread of control, every
+// Model 1, sequential: the plain program. One thread of control, every
 // system call blocking: open, read, write, close, then the next file.
 
 // ANCHOR: sequential
@@ -333,14 +347,14 @@ func printInOrder(results []chan result, w io.Writer) error {
 
 // ANCHOR_END: print-in-order
 
-// Model 3, async: a pipeline with a limit. A launcher starts workers in
+// Model 3, pool: a pipeline with a limit. A launcher starts workers in
 // argument order, never more than -j at a time; workers count; the printer
 // takes their results in order. This is the shape of an async runtime's
 // program: many tasks in flight, few resources, one ordered consumer.
 
-// ANCHOR: async
+// ANCHOR: pool
 
-// async keeps at most o.jobs inputs in flight, where in flight means
+// pool keeps at most o.jobs inputs in flight, where in flight means
 // started and not yet taken by the printer.
 //
 // Buffering: a worker counts its input into memory, then hands the result
@@ -353,7 +367,10 @@ func printInOrder(results []chan result, w io.Writer) error {
 // input that has not failed. Errors travel with the results instead, and
 // the printer, which sees them in argument order, cancels what comes
 // after. The errgroup is here for SetLimit and Wait.
-func async(inputs []input, w io.Writer, o options) error {
+
+// ANCHOR: pool-fn
+
+func pool(inputs []input, w io.Writer, o options) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	results := make([]chan result, len(inputs))
 	for i := range results {
@@ -385,7 +402,9 @@ func async(inputs []input, w io.Writer, o options) error {
 	return err
 }
 
-// ANCHOR_END: async
+// ANCHOR_END: pool-fn
+
+// ANCHOR_END: pool
 
 // models lists the models by their -model names, in the order -compare
 // runs them.
@@ -395,10 +414,10 @@ var models = []struct {
 }{
 	{"sequential", sequential},
 	{"threads", threads},
-	{"async", async},
+	{"pool", pool},
 }
 
-// Last, the measurement. The essay's claim is that making a program async
+// Last, the measurement. The claim to test is that making a program async
 // does not make it faster by itself: it pays only when there is waiting to
 // overlap. -compare measures exactly that, with -latency as the waiting.
 
@@ -436,8 +455,8 @@ func compare(inputs []input, w io.Writer, o options, rounds int) error {
 			base = median
 		}
 		name := m.name
-		if name == "async" {
-			name = fmt.Sprintf("async -j %d", o.jobs)
+		if name == "pool" {
+			name = fmt.Sprintf("pool -j %d", o.jobs)
 		}
 		fmt.Fprintf(w, "%-12s %9.3f ms %13.2fx\n", name, float64(median)/1e6, float64(median)/float64(max(base, 1)))
 	}
@@ -458,19 +477,20 @@ func plural(n int, one, many string) string {
 // error into one line on stderr and an exit status: 2 for a usage error,
 // 1 for an input that cannot be counted or an output that cannot be written.
 
-const usage = `usage: ch01-models [-model sequential|threads|async] [-j n] [-runes] [-latency d] [file ...]
-       ch01-models -compare [-j n] [-runes] [-latency d] [-rounds n] [file ...]
+const usage = `usage: ch01-models [-model sequential|threads|pool] [-j n] [-runes] [-latency d] [file ...]
+       ch01-models -compare [-j n] [-runes] [-latency d] [-rounds n] [-copies n] [file ...]
 
 Prints "<length> <line>" for each line of each file, in bytes (or runes with
 -runes). With no files it counts a built-in input.txt; "-" is standard input.
 
   -model name   sequential (default), threads (a goroutine per file) or
-                async (an errgroup pipeline with at most -j files in flight)
-  -j n          async's limit on files in flight (default 8)
+                pool (an errgroup pipeline with at most -j files in flight)
+  -j n          pool's limit on files in flight (default 8)
   -runes        count runes, not bytes
   -latency d    wait d (e.g. 20ms) before opening each file, to simulate a slow disk
   -compare      time every model over the files; output is discarded
   -rounds n     with -compare, runs per model (default 5)
+  -copies n     with -compare, time n copies of the inputs (default 1)
 `
 
 // run is the program: it returns the exit status. Tests call it directly.
@@ -478,6 +498,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	o := options{jobs: 8}
 	chosen := models[0]
 	rounds := 5
+	copies := 1
 	var doCompare bool
 
 	flags := flag.NewFlagSet(progName, flag.ContinueOnError)
@@ -490,10 +511,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				return nil
 			}
 		}
-		return errors.New("want sequential, threads or async")
+		return errors.New("want sequential, threads or pool")
 	})
 	flags.Func("j", "", positive(&o.jobs))
 	flags.Func("rounds", "", positive(&rounds))
+	flags.Func("copies", "", positive(&copies))
 	flags.BoolVar(&o.runes, "runes", false, "")
 	flags.Func("latency", "", func(s string) error {
 		d, err := time.ParseDuration(s)
@@ -519,8 +541,14 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return usageError(err.Error())
 	}
-	modelSet := false
-	flags.Visit(func(f *flag.Flag) { modelSet = modelSet || f.Name == "model" })
+	modelSet, copiesSet := false, false
+	flags.Visit(func(f *flag.Flag) {
+		modelSet = modelSet || f.Name == "model"
+		copiesSet = copiesSet || f.Name == "copies"
+	})
+	if copiesSet && !doCompare {
+		return usageError("-copies works only with -compare")
+	}
 	if doCompare && modelSet {
 		return usageError("-compare times every model; drop -model")
 	}
@@ -531,6 +559,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		return usageError(err.Error())
 	}
+	inputs = slices.Repeat(inputs, copies)
 
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	if doCompare {

@@ -207,7 +207,7 @@ func errInput(err error) input {
 	return func() (io.ReadCloser, error) { return nil, err }
 }
 
-// allModels is every model, async with several limits.
+// allModels is every model, pool with several limits.
 func allModels() []struct {
 	name string
 	run  model
@@ -221,10 +221,10 @@ func allModels() []struct {
 	return []m{
 		{"sequential", sequential, options{}},
 		{"threads", threads, options{}},
-		{"async-j1", async, options{jobs: 1}},
-		{"async-j3", async, options{jobs: 3}},
-		{"async-j8", async, options{jobs: 8}},
-		{"async-j1000", async, options{jobs: 1000}},
+		{"pool-j1", pool, options{jobs: 1}},
+		{"pool-j3", pool, options{jobs: 3}},
+		{"pool-j8", pool, options{jobs: 8}},
+		{"pool-j1000", pool, options{jobs: 1000}},
 	}
 }
 
@@ -402,9 +402,9 @@ func TestConcurrencyShape(t *testing.T) {
 	}{
 		{"sequential", sequential, 0, 1, n * delay},
 		{"threads", threads, 0, n, delay},
-		{"async-j1", async, 1, 1, n * delay},
-		{"async-j4", async, 4, 4, 5 * delay},
-		{"async-j6", async, 6, 6, 4 * delay},
+		{"pool-j1", pool, 1, 1, n * delay},
+		{"pool-j4", pool, 4, 4, 5 * delay},
+		{"pool-j6", pool, 6, 6, 4 * delay},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -460,7 +460,7 @@ func TestLatency(t *testing.T) {
 	for _, tt := range []struct {
 		run  model
 		want time.Duration
-	}{{sequential, n * latency}, {threads, latency}, {async, 3 * latency}} {
+	}{{sequential, n * latency}, {threads, latency}, {pool, 3 * latency}} {
 		synctest.Test(t, func(t *testing.T) {
 			start := time.Now()
 			if err := tt.run(inputs, io.Discard, options{latency: latency, jobs: 4}); err != nil {
@@ -521,7 +521,7 @@ func TestRunUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"-model", "fibers"}, `ch01-models: invalid value "fibers" for flag -model: want sequential, threads or async (see ch01-models -h)`},
+		{[]string{"-model", "fibers"}, `ch01-models: invalid value "fibers" for flag -model: want sequential, threads or pool (see ch01-models -h)`},
 		{[]string{"-bogus"}, `ch01-models: flag provided but not defined: -bogus (see ch01-models -h)`},
 		{[]string{"-j", "0"}, `ch01-models: invalid value "0" for flag -j: must be at least 1 (see ch01-models -h)`},
 		{[]string{"-j", "many"}, `ch01-models: invalid value "many" for flag -j: want a whole number (see ch01-models -h)`},
@@ -529,7 +529,7 @@ func TestRunUsageErrors(t *testing.T) {
 		{[]string{"-latency", "-1ms"}, `ch01-models: invalid value "-1ms" for flag -latency: must not be negative (see ch01-models -h)`},
 		{[]string{"-latency", "soon"}, `ch01-models: invalid value "soon" for flag -latency: want a duration such as 20ms (see ch01-models -h)`},
 		{[]string{"-", "-"}, `ch01-models: standard input ("-") can be counted only once (see ch01-models -h)`},
-		{[]string{"-compare", "-model", "async"}, `ch01-models: -compare times every model; drop -model (see ch01-models -h)`},
+		{[]string{"-compare", "-model", "pool"}, `ch01-models: -compare times every model; drop -model (see ch01-models -h)`},
 		{[]string{"-compare", "-"}, `ch01-models: -compare reads each input several times, so it cannot read standard input ("-") (see ch01-models -h)`},
 	}
 	for _, tt := range tests {
@@ -547,7 +547,7 @@ func TestRunUsageErrors(t *testing.T) {
 }
 
 // TestRunDefault checks the program's output with no arguments in every
-// model: the essay's three lines.
+// model: the three built-in lines.
 func TestRunDefault(t *testing.T) {
 	const want = "11 Hello world\n26 Hope you have a great day!\n7 Goodbye\n"
 	for _, m := range models {

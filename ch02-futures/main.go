@@ -127,6 +127,8 @@ const deadlineIn = 50 * time.Millisecond
 
 // ANCHOR: deadline
 
+// ANCHOR: deadline-poll
+
 // deadline is a future that is done, with its name, once time.Now() has
 // passed at. When it returns Pending it arms a timer for at that wakes the
 // waker of the latest poll (rules 1 and 2). Cancel stops the timer.
@@ -160,6 +162,10 @@ func (d *deadline) Poll(cx *future.Context) future.Poll[string] {
 	return future.Pending[string]()
 }
 
+// ANCHOR_END: deadline-poll
+
+// ANCHOR: deadline-fire
+
 // fire runs on the timer's goroutine and wakes the latest waker.
 func (d *deadline) fire() {
 	d.mu.Lock()
@@ -176,6 +182,8 @@ func (d *deadline) Cancel() {
 		d.stopped = d.timer.Stop()
 	}
 }
+
+// ANCHOR_END: deadline-fire
 
 // ANCHOR_END: deadline
 

@@ -1,10 +1,10 @@
 // Command ch03-executor runs futures on the single-threaded executor from
 // package executor, in three short acts.
 //
-//  1. Tasks that sleep for different times, spawned in one order, finish in
-//     the order of their deadlines: one goroutine waits for all of them,
-//     parked between wake-ups instead of spinning. A fourth task awaits the
-//     other three through their JoinHandles.
+//  1. Tasks that sleep for different times each finish once their deadline
+//     has passed: one goroutine waits for all of them, parked between
+//     wake-ups instead of spinning. A fourth task awaits the other three
+//     through their JoinHandles.
 //  2. Join and Select (from package future) run several sleeps inside one
 //     task; the executor neither knows nor cares.
 //  3. The classic mistake: a task that blocks its goroutine inside Poll
@@ -14,7 +14,10 @@
 //
 // It takes no arguments (-h prints its usage) and runs for about a third
 // of a second. Apart from the measured durations, its output is always the
-// same.
+// same, except that on a machine too busy to tell 20ms apart, two tasks
+// whose timers come due together may print in either order: each timer
+// fires on a goroutine of its own (see executor.Sleep), and the two race
+// to queue their tasks.
 package main
 
 import (
@@ -73,9 +76,9 @@ func ms(d time.Duration) string { return fmt.Sprintf("%dms", d.Round(time.Millis
 
 // deadlineOrder spawns three sleepers, longest first, and a fourth task that
 // awaits all three JoinHandles. Run polls each sleeper once, parks, and is
-// woken by each timer in turn.
+// woken by each timer as it fires. Each sleeper prints when it is done.
 func deadlineOrder() {
-	fmt.Println("1. Three tasks sleep on one goroutine; they finish in deadline order.")
+	fmt.Println("1. Three tasks sleep on one goroutine; each wakes once its time is up.")
 	ex := executor.New()
 	start := time.Now()
 	sleeper := func(name string, d time.Duration) future.Future[string] {

@@ -132,6 +132,10 @@ type reader struct {
 // reactor now holds the waker of the task that called it.
 var errPending = errors.New("pending: waiting for the descriptor to be readable")
 
+// ANCHOR_END: reader
+
+// ANCHOR: reader-read
+
 // read reads into p: n > 0 bytes, or 0 and nil at end of input, or
 // errPending, after which the caller returns Pending from its Poll.
 func (rd *reader) read(cx *future.Context, p []byte) (int, error) {
@@ -157,7 +161,7 @@ func (rd *reader) read(cx *future.Context, p []byte) (int, error) {
 	}
 }
 
-// ANCHOR_END: reader
+// ANCHOR_END: reader-read
 
 // ANCHOR: counter
 
@@ -199,6 +203,8 @@ func (c *counter) Poll(cx *future.Context) future.Poll[error] {
 
 // ANCHOR: line-writer
 
+// ANCHOR: line-write
+
 // A lineWriter is chapter 1's count turned inside out: instead of pulling
 // lines from a reader, it is pushed whatever bytes a read returned, and
 // keeps the start of a line whose end has not arrived yet. Such a line may
@@ -229,6 +235,10 @@ func (lw *lineWriter) write(p []byte) error {
 	}
 }
 
+// ANCHOR_END: line-write
+
+// ANCHOR: line-emit
+
 // end counts the last line, if the input did not end with "\n", and
 // flushes. A "\r" at the very end stays: it ends no line.
 func (lw *lineWriter) end() error {
@@ -255,6 +265,8 @@ func (lw *lineWriter) emit(line []byte) error {
 
 // flush writes out what is buffered.
 func (lw *lineWriter) flush() error { return lw.out.Flush() }
+
+// ANCHOR_END: line-emit
 
 // ANCHOR_END: line-writer
 
@@ -339,6 +351,7 @@ func wake(out io.Writer) error {
 	r.OnWait(func(w reactor.Wait) { fmt.Fprintf(out, "  %s\n", describeWait(w)) })
 	const after = 100 * time.Millisecond
 
+	// ANCHOR: wake-pipe
 	// 1. Readiness, from the kernel.
 	rfd, wfd, err := newPipe() // the read end is non-blocking
 	if err != nil {
@@ -371,6 +384,9 @@ func wake(out io.Writer) error {
 	}
 	fmt.Fprintf(out, "   the task read %q after %s\n", msg, ms(time.Since(start)))
 
+	// ANCHOR_END: wake-pipe
+
+	// ANCHOR: wake-promise
 	// 2. A wake-up from another goroutine, with no descriptor at all.
 	fmt.Fprintf(out, "2. a task awaits a promise; another goroutine sets it after %v\n", after)
 	start = time.Now()
@@ -384,6 +400,8 @@ func wake(out io.Writer) error {
 	fmt.Fprintf(out, "   the task saw the promise set after %s\n", ms(time.Since(start)))
 	return nil
 }
+
+// ANCHOR_END: wake-promise
 
 // readOnce returns a future that is done with what one read of in
 // returned, waiting first if the descriptor has nothing to give.

@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -296,5 +297,83 @@ func testSignalRestoresFlag(t *testing.T, sig syscall.Signal) {
 	}
 	if nonblocking(t, p[0]) {
 		t.Errorf("after %v the description is still non-blocking: the child did not restore it", sig)
+	}
+}
+
+// TestHelperCountPipes is not a test: TestNewPipeForkSafe runs the test
+// binary again with it, to print how many pipes the child has open.
+func TestHelperCountPipes(t *testing.T) {
+	if os.Getenv("CH04_REACTOR_COUNT_PIPES") != "1" {
+		t.Skip("run by TestNewPipeForkSafe")
+	}
+	dir := "/proc/self/fd"
+	if _, err := os.Stat(dir); err != nil {
+		dir = "/dev/fd"
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	pipes := 0
+	for _, e := range ents {
+		var st unix.Stat_t
+		fd, err := strconv.Atoi(e.Name())
+		if err == nil && unix.Fstat(fd, &st) == nil && st.Mode&unix.S_IFMT == unix.S_IFIFO {
+			pipes++
+		}
+	}
+	fmt.Println(pipes)
+	os.Exit(0)
+}
+
+// TestNewPipeForkSafe makes pipes with newPipe on one goroutine while
+// this one starts child processes, and checks that no child ever gets one
+// of those pipes: each child has as many pipes open as one started with
+// nothing else going on. Without syscall.ForkLock around pipe and
+// close-on-exec, a fork between the two hands the pipe to the child.
+func TestNewPipeForkSafe(t *testing.T) {
+	child := func() string {
+		t.Helper()
+		cmd := exec.Command(os.Args[0], "-test.run=^TestHelperCountPipes$")
+		cmd.Env = append(os.Environ(), "CH04_REACTOR_COUNT_PIPES=1")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("child: %v", err)
+		}
+		return string(out)
+	}
+	want := child()
+	stop := make(chan struct{})
+	churned := make(chan error, 1)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				churned <- nil
+				return
+			default:
+			}
+			r, w, err := newPipe()
+			if err != nil {
+				churned <- err
+				return
+			}
+			unix.Close(r)
+			unix.Close(w)
+		}
+	}()
+	leaks := 0
+	for range 30 {
+		if got := child(); got != want {
+			leaks++
+		}
+	}
+	close(stop)
+	if err := <-churned; err != nil {
+		t.Fatal(err)
+	}
+	if leaks > 0 {
+		t.Fatalf("%d of 30 children started while pipes were being made had more pipes open than one started alone (%s): newPipe's pipes leak across fork", leaks, strings.TrimSpace(want))
 	}
 }

@@ -44,6 +44,8 @@ var readMode sync.RWMutex
 
 // ANCHOR: nonblock
 
+// ANCHOR: nonblock-flag
+
 // nonblock puts fd into non-blocking mode and returns a function that
 // puts back the mode it had. O_NONBLOCK is a flag of the open file
 // description, not of our descriptor: a terminal or pipe on standard input
@@ -69,65 +71,27 @@ func nonblock(fd int) (restore func(), err error) {
 	if flags&unix.O_NONBLOCK != 0 {
 		return func() {}, nil // not ours to undo
 	}
+	// ANCHOR_END: nonblock-flag
 
-	// Catch the signals that would end or stop us, except those the
-	// shell told us to ignore (a background job ignores SIGINT and
-	// SIGQUIT): Notify would undo that.
-	var caught []os.Signal
-	for _, sig := range append(deadlySignals, stopSignals...) {
-		if !signal.Ignored(sig) {
-			caught = append(caught, sig)
-		}
-	}
+	// ANCHOR: nonblock-signals
 	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, caught...)
+	signal.Notify(sigs, catchable()...) // those that would end or stop us
 	if err := unix.SetNonblock(fd, true); err != nil {
 		signal.Stop(sigs)
 		return nil, os.NewSyscallError("fcntl", err)
 	}
 
-	var (
-		mu       sync.Mutex
-		restored bool // the old flag is back for good
-	)
-	put := func() {
-		mu.Lock()
-		defer mu.Unlock()
-		if !restored {
-			restored = true
-			unix.SetNonblock(fd, false)
-		}
-	}
+	keep := &flagKeeper{fd: fd}
 	done := make(chan struct{})
 	go func() {
 		for {
 			select {
 			case sig := <-sigs:
 				if slices.Contains(stopSignals, sig) {
-					// Stop with the flag put back, as if we had
-					// never caught the signal; take it again
-					// when continued, unless restore ran.
-					readMode.Lock()
-					mu.Lock()
-					if !restored {
-						unix.SetNonblock(fd, false)
-					}
-					// kill returns before every thread has
-					// stopped, so wait for the SIGCONT that
-					// ends the stop.
-					cont := make(chan os.Signal, 1)
-					signal.Notify(cont, unix.SIGCONT)
-					unix.Kill(unix.Getpid(), unix.SIGSTOP)
-					<-cont
-					signal.Stop(cont)
-					if !restored {
-						unix.SetNonblock(fd, true)
-					}
-					mu.Unlock()
-					readMode.Unlock()
+					keep.stop() // flag back while stopped, set again after
 					continue
 				}
-				put()
+				keep.put()
 				// Nobody is notified now, so the runtime's own handler
 				// ends the program, as if we had never caught it.
 				signal.Reset(sig)
@@ -139,10 +103,66 @@ func nonblock(fd int) (restore func(), err error) {
 		}
 	}()
 	return sync.OnceFunc(func() {
-		put()
+		keep.put()
 		signal.Stop(sigs)
 		close(done)
 	}), nil
+}
+
+// ANCHOR_END: nonblock-signals
+
+// A flagKeeper puts back the mode a descriptor had before nonblock.
+type flagKeeper struct {
+	fd       int
+	mu       sync.Mutex
+	restored bool // the old mode is back for good
+}
+
+// put puts the old mode back for good.
+func (k *flagKeeper) put() {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !k.restored {
+		k.restored = true
+		unix.SetNonblock(k.fd, false)
+	}
+}
+
+// stop stops the program with the old mode back, as if the stop signal
+// had not been caught, and sets O_NONBLOCK again when the program is
+// continued, unless put ran first. No read may start while the flag is
+// off (it would block), so stop holds readMode; and since kill returns
+// before every thread has stopped, it waits for the SIGCONT that ends the
+// stop before it sets the flag again.
+func (k *flagKeeper) stop() {
+	readMode.Lock()
+	defer readMode.Unlock()
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if !k.restored {
+		unix.SetNonblock(k.fd, false)
+	}
+	cont := make(chan os.Signal, 1)
+	signal.Notify(cont, unix.SIGCONT)
+	defer signal.Stop(cont)
+	unix.Kill(unix.Getpid(), unix.SIGSTOP)
+	<-cont
+	if !k.restored {
+		unix.SetNonblock(k.fd, true)
+	}
+}
+
+// catchable returns the deadly and stop signals to catch: all of them
+// except those the shell told us to ignore (a background job ignores
+// SIGINT and SIGQUIT), which Notify would stop ignoring.
+func catchable() []os.Signal {
+	var sigs []os.Signal
+	for _, sig := range append(deadlySignals, stopSignals...) {
+		if !signal.Ignored(sig) {
+			sigs = append(sigs, sig)
+		}
+	}
+	return sigs
 }
 
 // deadlySignals are the signals that end a Go program and that it may
@@ -202,14 +222,23 @@ func catchSIGPIPE() { signal.Notify(make(chan os.Signal, 1), unix.SIGPIPE) }
 // reader has gone away.
 func isBrokenPipe(err error) bool { return errors.Is(err, unix.EPIPE) }
 
-// newPipe returns a pipe whose read end is non-blocking.
+// newPipe returns a pipe whose read end is non-blocking. Both ends are
+// close-on-exec, set while holding syscall.ForkLock for reading, as
+// package os does where there is no pipe2: a fork on another goroutine
+// between pipe and the flag would hand the pipe to the child, which could
+// keep the write end open, and the reader from ever seeing end of file.
 func newPipe() (r, w int, err error) {
 	var fds [2]int
-	if err := unix.Pipe(fds[:]); err != nil {
+	syscall.ForkLock.RLock()
+	err = unix.Pipe(fds[:])
+	if err == nil {
+		unix.CloseOnExec(fds[0])
+		unix.CloseOnExec(fds[1])
+	}
+	syscall.ForkLock.RUnlock()
+	if err != nil {
 		return -1, -1, os.NewSyscallError("pipe", err)
 	}
-	unix.CloseOnExec(fds[0])
-	unix.CloseOnExec(fds[1])
 	if err := unix.SetNonblock(fds[0], true); err != nil {
 		unix.Close(fds[0])
 		unix.Close(fds[1])

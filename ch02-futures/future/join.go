@@ -2,6 +2,8 @@ package future
 
 // ANCHOR: join
 
+// ANCHOR: join-new
+
 // Join returns a future that runs all of fs at once and is done when every
 // one of them is, with their values in argument order. Join with no
 // futures is done on its first poll, with an empty, non-nil slice.
@@ -27,6 +29,10 @@ type join[T any] struct {
 	left     int         // children not yet done
 	stage    stage
 }
+
+// ANCHOR_END: join-new
+
+// ANCHOR: join-poll
 
 func (j *join[T]) Poll(cx *Context) Poll[[]T] {
 	j.stage.check()
@@ -57,9 +63,13 @@ func (j *join[T]) Cancel() {
 	j.children, j.values, j.stage = nil, nil, cancelled
 }
 
+// ANCHOR_END: join-poll
+
 // ANCHOR_END: join
 
 // ANCHOR: tryjoin
+
+// ANCHOR: tryjoin-new
 
 // TryJoin is Join for futures that can fail. It is done with all the values,
 // in argument order, if every child succeeds; as soon as one child is done
@@ -84,6 +94,10 @@ type tryJoin[T any] struct {
 	left     int
 	stage    stage
 }
+
+// ANCHOR_END: tryjoin-new
+
+// ANCHOR: tryjoin-poll
 
 func (j *tryJoin[T]) Poll(cx *Context) Poll[Result[[]T]] {
 	j.stage.check()
@@ -111,6 +125,8 @@ func (j *tryJoin[T]) Poll(cx *Context) Poll[Result[[]T]] {
 	j.children, j.values, j.stage = nil, nil, finished
 	return Done(Ok(values))
 }
+
+// ANCHOR_END: tryjoin-poll
 
 // Cancel cancels every child that has not finished.
 func (j *tryJoin[T]) Cancel() {

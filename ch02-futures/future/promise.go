@@ -4,6 +4,8 @@ import "sync"
 
 // ANCHOR: promise
 
+// ANCHOR: promise-type
+
 // A Promise is a future that another goroutine completes. Set(v) makes it
 // done with v and wakes the task that polled it. It is how work outside the
 // executor (a goroutine, a callback, a kernel event) hands a value to a
@@ -38,6 +40,10 @@ func (p *Promise[T]) Poll(cx *Context) Poll[T] {
 	return Pending[T]()
 }
 
+// ANCHOR_END: promise-type
+
+// ANCHOR: promise-set
+
 // Set completes the promise with v and wakes its poller, if it has one,
 // after letting go of the lock. It may be called from any goroutine. Only
 // the first Set counts: it reports whether this call was that one.
@@ -56,5 +62,7 @@ func (p *Promise[T]) Set(v T) bool {
 	}
 	return true
 }
+
+// ANCHOR_END: promise-set
 
 // ANCHOR_END: promise

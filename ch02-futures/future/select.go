@@ -9,6 +9,8 @@ type Selected[T any] struct {
 
 // ANCHOR: select
 
+// ANCHOR: select-new
+
 // Select returns a future that runs all of fs at once and is done as soon
 // as one of them is, with that child's index and value. It then cancels
 // every other child, in argument order, and never polls them again.
@@ -34,6 +36,10 @@ type selectFuture[T any] struct {
 	stage    stage
 }
 
+// ANCHOR_END: select-new
+
+// ANCHOR: select-poll
+
 func (s *selectFuture[T]) Poll(cx *Context) Poll[Selected[T]] {
 	s.stage.check()
 	for i, f := range s.children {
@@ -55,5 +61,7 @@ func (s *selectFuture[T]) Cancel() {
 	cancelAll(s.children)
 	s.children, s.stage = nil, cancelled
 }
+
+// ANCHOR_END: select-poll
 
 // ANCHOR_END: select

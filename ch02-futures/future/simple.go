@@ -18,6 +18,8 @@ func (f Func[T]) Poll(cx *Context) Poll[T] { return f(cx) }
 
 // ANCHOR_END: func
 
+// ANCHOR: stage
+
 // stage is where a combinator is in its life. Every combinator checks it at
 // the top of Poll, so that polling a finished or cancelled combinator panics
 // with a message that names the bug instead of polling children it has
@@ -52,6 +54,8 @@ func cancelAll[T any](fs []Future[T]) {
 		}
 	}
 }
+
+// ANCHOR_END: stage
 
 // holdAll copies fs, panicking if any of them is nil. Combinators copy their
 // children so that setting a finished child to nil never writes into the

@@ -2,6 +2,8 @@ package future
 
 // ANCHOR: then
 
+// ANCHOR: then-new
+
 // Then returns a future that runs f and then the future that next makes from
 // f's value, and is done with that second future's value. It is the
 // explicit form of what Rust writes as `let v = f.await; next(v).await`:
@@ -37,6 +39,10 @@ type then[T, U any] struct {
 	second Future[U]
 }
 
+// ANCHOR_END: then-new
+
+// ANCHOR: then-poll
+
 func (t *then[T, U]) Poll(cx *Context) Poll[U] {
 	for {
 		switch t.state {
@@ -70,6 +76,10 @@ func (t *then[T, U]) Poll(cx *Context) Poll[U] {
 	}
 }
 
+// ANCHOR_END: then-poll
+
+// ANCHOR: then-cancel
+
 // Cancel cancels the future Then is waiting on, if any.
 func (t *then[T, U]) Cancel() {
 	switch t.state {
@@ -83,5 +93,7 @@ func (t *then[T, U]) Cancel() {
 	t.first, t.next, t.second = nil, nil, nil
 	t.state = thenCancelled
 }
+
+// ANCHOR_END: then-cancel
 
 // ANCHOR_END: then

@@ -23,6 +23,21 @@ type Parker interface {
 
 // ANCHOR_END: parker
 
+// ANCHOR: tryparker
+
+// A TryParker is a Parker that can also take a turn without sleeping:
+// TryPark delivers whatever wake-ups are ready now (I/O that has become
+// ready, timers that are due) and returns at once. A Parker whose wake-ups
+// come only from Park needs it: Run parks only when its queue is empty, so
+// while tasks keep it busy, Run calls TryPark every so often instead (see
+// Executor.Run). Chapter 4's reactor is one.
+type TryParker interface {
+	Parker
+	TryPark()
+}
+
+// ANCHOR_END: tryparker
+
 // ANCHOR: chanparker
 
 // chanParker is the simplest correct Parker: a channel with room for one

@@ -37,7 +37,29 @@
 // blocks every task on the executor; the chapter's program measures it.
 //
 // A task that panics is done: its JoinHandle reports a *PanicError with the
-// panic value and stack, and the other tasks carry on.
+// panic value and stack, and the other tasks carry on. A task that calls
+// runtime.Goexit (t.FailNow does) is done too, with ErrGoexit; Goexit
+// cannot be stopped, so it ends the goroutine that called Run, and the
+// tasks Run had not polled yet wait on the queue for the next Run.
+//
+// # Fairness: a turn for the parker every 61 polls
+//
+// Run parks only when its queue is empty. A Parker that delivers wake-ups
+// only from inside Park (chapter 4's reactor: I/O and timers are found by
+// the wait in the kernel) would then be starved by a task that keeps
+// waking itself, such as future.Yield in a loop: the queue is never empty,
+// so Run never parks, and a 10ms sleep never ends. So if the Parker is
+// also a TryParker, Run calls TryPark, a turn that asks for what is ready
+// without sleeping, after every 61 polls, whether or not the queue is
+// empty. 61 is tokio's default event_interval; a timer or socket then waits
+// behind at most 61 polls of other tasks, and the system call is paid once
+// per 61 polls. The tasks such a turn wakes join the queue and are polled
+// in Run's next round, like every other woken task. (tokio also holds back
+// the wake-ups a task gives itself until after the turn; here they cannot
+// jump the queue anyway, since Run polls the queue in rounds.) Go's
+// scheduler keeps the same promise its own way: findRunnable polls the
+// network without blocking (netpoll(0)) before it steals work, and sysmon
+// polls it if no one has for 10ms (runtime/proc.go).
 //
 // # Timers
 //

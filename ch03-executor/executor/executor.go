@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -55,6 +56,9 @@ type Executor struct {
 	parker  Parker
 	live    atomic.Int64 // tasks spawned and not yet done
 	running atomic.Bool  // Run is in progress
+
+	batch []*task // the tasks Run is polling now; only Run touches it
+	ticks uint64  // polls made by Run, for turnEvery; only Run touches it
 
 	mu       sync.Mutex
 	queue    []*task // tasks in the scheduled state, in wake order
@@ -155,67 +159,85 @@ func Spawn[T any](ex *Executor, f future.Future[T]) *JoinHandle[T] {
 // It polls the tasks that are ready in the order they were woken; when none
 // is ready it parks on ex's Parker until a waker pushes a task. Run calls
 // Poll only on its own goroutine, and never polls a task twice at once.
+// If the Parker is a TryParker, Run also gives it a turn that does not
+// sleep after every eventInterval polls (see turnEvery).
 //
 // Run blocks forever if a task stays pending and nothing will ever wake it,
 // just as sync.WaitGroup.Wait does if Done is never called. A panic in a
 // task does not stop Run: the task is done, and its JoinHandle reports a
-// *PanicError. Run may be called again after it returns.
+// *PanicError. A task that calls runtime.Goexit ends Run's goroutine; the
+// task is done with ErrGoexit, and the rest wait for the next Run. Run may
+// be called again after it returns.
 func (ex *Executor) Run() {
 	if !ex.running.CompareAndSwap(false, true) {
 		panic("executor: Run called while another Run is running")
 	}
-	defer ex.running.Store(false)
+	defer ex.stopped()
 
-	var batch []*task
 	for {
-		var more bool
-		batch, more = ex.take(batch[:0])
+		more := ex.take()
 		if !more {
 			return // every task is done
 		}
-		if len(batch) == 0 {
+		if len(ex.batch) == 0 {
 			ex.parker.Park() // a push unparks us; so may nothing at all
 			continue
 		}
-		for i, t := range batch {
-			batch[i] = nil // let a finished task be collected
+		for i, t := range ex.batch {
+			ex.batch[i] = nil // polled, or being polled: not ours to requeue
 			ex.poll(t)
+			ex.turnEvery()
 		}
+		ex.batch = ex.batch[:0]
 	}
 }
 
-// take moves every queued task into batch, which must be empty, and returns
-// it. If the queue is empty it returns the empty batch, having marked Run as
-// sleeping so that the next push unparks it. It reports more == false if no
-// task is left at all.
-func (ex *Executor) take(batch []*task) (_ []*task, more bool) {
+// ANCHOR_END: run
+
+// ANCHOR: take
+
+// take moves every queued task into ex.batch, which must be empty. If the
+// queue is empty it leaves the batch empty, having marked Run as sleeping
+// so that the next push unparks it. It reports more == false if no task is
+// left at all.
+func (ex *Executor) take() (more bool) {
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
 	if len(ex.queue) > 0 {
-		// Swap slices instead of copying: the queue keeps batch's old
-		// array to append to, and we keep the queue's.
-		batch, ex.queue = ex.queue, batch
+		// Swap slices instead of copying: the queue keeps the batch's
+		// old array to append to, and the batch takes the queue's.
+		ex.batch, ex.queue = ex.queue, ex.batch
 		ex.sleeping = false
-		return batch, true
+		return true
 	}
 	if ex.live.Load() == 0 {
-		return batch, false
+		return false
 	}
 	// Decided under mu, so a push after this sees sleeping and unparks
 	// us: a wake between our look at the queue and Park is not lost.
 	ex.sleeping = true
-	return batch, true
+	return true
 }
+
+// ANCHOR_END: take
+
+// ANCHOR: poll
 
 // poll polls one scheduled task and moves it to its next state.
 func (ex *Executor) poll(t *task) {
 	// Only Run leaves the scheduled state, so a plain store is enough;
 	// Wake may read it concurrently, and it is atomic for that.
 	t.state.Store(running)
-	if t.body.poll(t.cx) {
-		t.state.Store(done) // a wake now, or a notified one, is dropped
-		t.body = nil        // nothing left to poll; let the future go
-		ex.live.Add(-1)
+	exited := true
+	defer func() {
+		if exited { // runtime.Goexit in the task: it is done (ErrGoexit)
+			ex.retire(t)
+		}
+	}()
+	finished := t.body.poll(t.cx)
+	exited = false
+	if finished {
+		ex.retire(t)
 		return
 	}
 	if t.state.CompareAndSwap(running, idle) {
@@ -226,9 +248,63 @@ func (ex *Executor) poll(t *task) {
 	ex.push(t)
 }
 
-// ANCHOR_END: run
+// ANCHOR_END: poll
+
+// retire marks t done: a wake now, or a notified one, is dropped.
+func (ex *Executor) retire(t *task) {
+	t.state.Store(done)
+	t.body = nil // nothing left to poll; let the future go
+	ex.live.Add(-1)
+}
+
+// ANCHOR: turn
+
+// eventInterval is how many polls Run makes between two turns of a
+// TryParker. It is tokio's default event_interval, 61: often enough that a
+// timer or a socket waits for at most 61 polls of other tasks, rarely
+// enough that the system call it costs is lost among them. Go's scheduler
+// does the same job differently: findRunnable polls the network without
+// blocking (netpoll(0)) when a P runs out of local work, and sysmon polls
+// it if nobody has for 10ms (runtime/proc.go).
+const eventInterval = 61
+
+// turnEvery counts one poll and, every eventInterval polls, gives the
+// Parker a turn that does not sleep, if it has one (TryParker). Without
+// it, a task that keeps waking itself (future.Yield in a loop) would keep
+// the queue from ever being empty, Run would never park, and a parker that
+// delivers I/O and timers only when parked would never deliver them.
+func (ex *Executor) turnEvery() {
+	ex.ticks++
+	if ex.ticks%eventInterval != 0 {
+		return
+	}
+	if tp, ok := ex.parker.(TryParker); ok {
+		tp.TryPark()
+	}
+}
+
+// ANCHOR_END: turn
+
+// ANCHOR: stopped
+
+// stopped runs when Run returns, or when a task's runtime.Goexit ends
+// Run's goroutine. In that case the tasks still in the batch were taken off
+// the queue but never polled; it puts them back at its front, so that the
+// next Run polls them.
+func (ex *Executor) stopped() {
+	ex.mu.Lock()
+	rest := slices.DeleteFunc(ex.batch, func(t *task) bool { return t == nil })
+	ex.queue = append(rest, ex.queue...)
+	ex.batch = nil
+	ex.mu.Unlock()
+	ex.running.Store(false)
+}
+
+// ANCHOR_END: stopped
 
 // ANCHOR: joinhandle
+
+// ANCHOR: joinhandle-poll
 
 // A JoinHandle is the result of a spawned task. It is a future, so one task
 // can await another; after Run returns, Result gives the result directly.
@@ -265,8 +341,16 @@ func (h *JoinHandle[T]) Poll(cx *future.Context) future.Poll[future.Result[T]] {
 	return future.Done(h.result)
 }
 
+// ANCHOR_END: joinhandle-poll
+
 // ErrNotFinished is the error Result returns for a task that is not done.
 var ErrNotFinished = errors.New("executor: task has not finished")
+
+// ErrGoexit is the error a JoinHandle reports for a task whose future
+// called runtime.Goexit (t.FailNow in a test does). Goexit cannot be
+// stopped: it ends the goroutine that called Run. The task is done, and
+// the tasks Run had not yet polled stay queued for the next Run.
+var ErrGoexit = errors.New("executor: task called runtime.Goexit")
 
 // Result returns the task's value, or the error that stopped it: a
 // *PanicError if it panicked, or ErrNotFinished if it is not done yet (Run
@@ -282,27 +366,40 @@ func (h *JoinHandle[T]) Result() (T, error) {
 	return h.result.Get()
 }
 
+// ANCHOR: joinhandle-finish
+
 // poll polls the task's future once, on Run's goroutine. When the future is
 // done, or panics, it records the result and wakes the awaiting task.
 func (h *JoinHandle[T]) poll(cx *future.Context) (finished bool) {
 	var r future.Result[T]
+	returned := false
 	defer func() {
 		if v := recover(); v != nil {
 			r = future.Err[T](&PanicError{Value: v, Stack: debug.Stack()})
-			cancelQuietly(h.fut) // release what the broken future holds
+			finished = true
+		} else if !returned { // runtime.Goexit, which recover cannot stop
+			r = future.Err[T](ErrGoexit)
 			finished = true
 		}
 		if finished {
+			if !returned {
+				cancelQuietly(h.fut) // release what the broken future holds
+			}
 			h.fut = nil
 			h.finish(r)
 		}
 	}()
 	v, ok := h.fut.Poll(cx).Value()
+	returned = true
 	if ok {
 		r = future.Ok(v)
 	}
 	return ok
 }
+
+// ANCHOR_END: joinhandle-finish
+
+// ANCHOR: finish
 
 // finish records r and wakes the task awaiting the handle, if any.
 func (h *JoinHandle[T]) finish(r future.Result[T]) {
@@ -315,6 +412,8 @@ func (h *JoinHandle[T]) finish(r future.Result[T]) {
 		w.Wake() // outside the lock: the waker may be anything
 	}
 }
+
+// ANCHOR_END: finish
 
 // ANCHOR_END: joinhandle
 

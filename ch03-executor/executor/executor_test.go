@@ -253,11 +253,12 @@ func TestManyWakers(t *testing.T) {
 	)
 	ex := executor.New()
 	var (
-		events [tasks]atomic.Int32
-		polls  [tasks]int
-		inPoll [tasks]atomic.Bool
-		taskW  [tasks]future.Waker
-		ready  = make(chan struct{})
+		allPolls atomic.Int64 // the watchdog's measure of progress
+		events   [tasks]atomic.Int32
+		polls    [tasks]int
+		inPoll   [tasks]atomic.Bool
+		taskW    [tasks]future.Waker
+		ready    = make(chan struct{})
 	)
 	handles := make([]*executor.JoinHandle[int], tasks)
 	for i := range tasks {
@@ -266,6 +267,7 @@ func TestManyWakers(t *testing.T) {
 				t.Errorf("task %d polled while it was being polled", i)
 			}
 			defer inPoll[i].Store(false)
+			allPolls.Add(1)
 			polls[i]++
 			if polls[i] == 1 {
 				taskW[i] = cx.Waker()
@@ -294,7 +296,7 @@ func TestManyWakers(t *testing.T) {
 			}
 		})
 	}
-	ex.Run()
+	runWatched(t, ex, allPolls.Load)
 	wg.Wait()
 	for i, h := range handles {
 		if n := mustResult(t, h); n > perTask+1 {
@@ -311,6 +313,7 @@ func TestSpawnFromOtherGoroutines(t *testing.T) {
 	var (
 		keeperWaker = make(chan future.Waker, 1)
 		allSpawned  atomic.Bool
+		spawned     atomic.Int64 // the watchdog's measure of progress
 	)
 	executor.Spawn(ex, future.Func[struct{}](func(cx *future.Context) future.Poll[struct{}] {
 		if allSpawned.Load() {
@@ -329,6 +332,7 @@ func TestSpawnFromOtherGoroutines(t *testing.T) {
 		wg.Go(func() {
 			for i := range each {
 				handles[s] = append(handles[s], executor.Spawn(ex, future.Yield(i%3, s*each+i)))
+				spawned.Add(1)
 			}
 		})
 	}
@@ -338,7 +342,7 @@ func TestSpawnFromOtherGoroutines(t *testing.T) {
 		allSpawned.Store(true)
 		w.Wake()
 	}()
-	ex.Run()
+	runWatched(t, ex, spawned.Load)
 	for s := range spawners {
 		for i, h := range handles[s] {
 			if got := mustResult(t, h); got != s*each+i {
@@ -364,33 +368,4 @@ func TestRunConcurrentlyPanics(t *testing.T) {
 		return future.Done(0)
 	}))
 	ex.Run()
-}
-
-// TestNoLeaks runs tasks that sleep, select and join inside a synctest
-// bubble. When Run returns, every goroutine the timers started must have
-// exited; synctest.Test fails the test if any goroutine in the bubble is
-// left blocked.
-func TestNoLeaks(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		ex := executor.New()
-		ms := time.Millisecond
-		sel := executor.Spawn(ex, future.Select(executor.Sleep(30*ms), executor.Sleep(10*ms), executor.Sleep(time.Hour)))
-		join := executor.Spawn(ex, future.Join(executor.Sleep(5*ms), executor.Sleep(20*ms)))
-		start := time.Now()
-		ex.Run()
-		if d := time.Since(start); d != 20*ms {
-			t.Errorf("Run took %v of fake time, want 20ms", d)
-		}
-		if s := mustResult(t, sel); s.Index != 1 {
-			t.Errorf("Select winner = %d, want 1 (10ms)", s.Index)
-		}
-		if got := mustResult(t, join); len(got) != 2 {
-			t.Errorf("Join = %v", got)
-		}
-		before := runtime.NumGoroutine()
-		synctest.Wait() // the timers' goroutines have finished or are blocked
-		if after := runtime.NumGoroutine(); after > before {
-			t.Errorf("%d goroutines after Run settled, %d before", after, before)
-		}
-	})
 }

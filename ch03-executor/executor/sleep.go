@@ -9,6 +9,8 @@ import (
 
 // ANCHOR: sleep
 
+// ANCHOR: sleep-new
+
 // Sleep returns a future that is done once d has passed since Sleep was
 // called: the deadline is fixed at the call, as with tokio's sleep, but the
 // timer is only started by the first Poll, so a Sleep that is never polled
@@ -34,6 +36,10 @@ type sleep struct {
 	waker  future.Waker // the waker of the latest Poll (rule 2)
 	closed bool         // Poll returned Done, or Cancel was called
 }
+
+// ANCHOR_END: sleep-new
+
+// ANCHOR: sleep-poll
 
 func (s *sleep) Poll(cx *future.Context) future.Poll[struct{}] {
 	s.mu.Lock()
@@ -62,6 +68,8 @@ func (s *sleep) fire() {
 		w.Wake()
 	}
 }
+
+// ANCHOR_END: sleep-poll
 
 // Cancel stops the timer, if it is running, and lets go of the waker.
 // Calling it after the future is done, or twice, does nothing.

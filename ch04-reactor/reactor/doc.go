@@ -57,7 +57,10 @@
 // waiting for time and waiting for I/O are one system call, and a timer
 // costs a heap entry, not a goroutine or a thread. Adding and cancelling a
 // timer are O(log n). The timeout is rounded up to whole milliseconds, the
-// unit of epoll_wait, so that a wait never ends just before its deadline.
+// unit of epoll_wait, so that a wait never ends just before its deadline,
+// and capped at 1e9ms (about 11.5 days), as Go's netpoll caps it, so that
+// it fits epoll_wait's C int; a wait that ends at the cap simply waits
+// again.
 //
 // # Waking a parked goroutine from another one
 //
@@ -83,12 +86,31 @@
 // work, blocks in netpoll(delay) when there is none, with the delay set by
 // the earliest timer, and sysmon polls it too if nobody has for 10ms.
 //
+// # A turn that does not sleep
+//
+// Park is the turn the executor takes when it has nothing to poll. TryPark
+// is the same turn with a timeout of zero: the executor takes it every 61
+// polls while it is busy (executor.TryParker), because the reactor finds
+// ready descriptors and due timers only when it asks the kernel, and a
+// busy executor would otherwise never ask.
+//
 // # Rules
 //
 // Park must not be called from two goroutines at once (the second waits
 // for the first). Everything else is safe from any goroutine. Close ends
 // every wait: pending Readable and Writable futures finish with ErrClosed,
-// and pending sleeps finish early.
+// and pending sleeps finish early. After Close, Park has no kernel to wait
+// in and waits for Unpark instead, so that an executor with a task still
+// pending sleeps instead of spinning.
+//
+// One Readable and one Writable may be pending per Registration: an edge
+// is consumed by the future it makes done, so a second waiter would wait
+// for an edge that never comes. Polling a second one while the first is
+// pending panics; cancel the first to hand over.
+//
+// A waker that panics inside Park does not stop the others: Park wakes
+// every waker it collected and then panics again with the first panic's
+// value, leaving the reactor as usable as before.
 //
 // On systems without epoll or kqueue (Windows) the package compiles and New
 // returns an error that wraps ErrUnsupported.

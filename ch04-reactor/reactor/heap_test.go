@@ -3,6 +3,7 @@ package reactor
 import (
 	"container/heap"
 	"fmt"
+	"math"
 	"testing"
 	"time"
 )
@@ -12,6 +13,15 @@ func (r *Reactor) pendingTimers() int {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return len(r.timers)
+}
+
+// advance moves the reactor's clock on by d, as if d had passed: every
+// deadline comes d closer. It lets a test fire timers set far ahead without
+// waiting for them, however busy the machine.
+func (r *Reactor) advance(d time.Duration) {
+	r.mu.Lock()
+	r.epoch = r.epoch.Add(-d)
+	r.mu.Unlock()
 }
 
 // checkHeap reports a broken heap: a child before its parent, or a timer
@@ -64,10 +74,25 @@ func TestTimeoutRoundsUp(t *testing.T) {
 		{time.Nanosecond, time.Millisecond},
 		{time.Millisecond, time.Millisecond},
 		{49300 * time.Microsecond, 50 * time.Millisecond},
+		// The extremes: capped at maxWait (1e9ms, as Go's netpoll), so
+		// that the timeout fits epoll_wait's C int and the rounding up
+		// cannot overflow.
+		{1<<31*time.Millisecond - time.Nanosecond, maxWait},
+		{(1<<32 + 50) * time.Millisecond, maxWait},
+		{maxWait - time.Nanosecond, maxWait},
+		{maxWait + time.Nanosecond, maxWait},
 	} {
 		r.timers = timerHeap{{at: r.since(now.Add(c.in))}}
 		if got := r.timeoutLocked(now); got != c.want {
 			t.Errorf("deadline in %v: timeout %v, want %v", c.in, got, c.want)
+		}
+	}
+	// The latest deadline there is, seen from the epoch itself, where
+	// rounding up would overflow.
+	r.timers = timerHeap{{at: math.MaxInt64}}
+	for _, now := range []time.Time{now, r.epoch} {
+		if got := r.timeoutLocked(now); got != maxWait {
+			t.Errorf("deadline at the largest Duration, %v after the epoch: timeout %v, want %v", now.Sub(r.epoch), got, maxWait)
 		}
 	}
 }

@@ -5,6 +5,7 @@ package reactor
 import (
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/asyncbook/asyncbook/ch02-futures/future"
 	"golang.org/x/sys/unix"
@@ -18,11 +19,60 @@ func newReactor(t testing.TB) *Reactor {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
+		if t.Failed() {
+			// A watchdog may have given up on a Park that is still
+			// blocked: Close would wait for it for ever. Leave the
+			// reactor open; the test has failed anyway.
+			return
+		}
 		if err := r.Close(); err != nil {
 			t.Errorf("Close: %v", err)
 		}
 	})
 	return r
+}
+
+// stallLimit is how long a watchdog lets a test make no progress before it
+// fails it: generous, so that a busy machine only makes a test slower, and
+// short, so that a lost wake-up fails in seconds instead of at go test's
+// ten-minute timeout.
+const stallLimit = 10 * time.Second
+
+// await waits until done is closed. If progress (nil: none) stands still
+// for stallLimit meanwhile, it fails the test with what it was waiting
+// for; the goroutine that should have closed done is left behind.
+func await(t testing.TB, done <-chan struct{}, progress func() int64, what string) {
+	t.Helper()
+	if progress == nil {
+		progress = func() int64 { return 0 }
+	}
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	last, since := progress(), time.Now()
+	for {
+		select {
+		case <-done:
+			return
+		case <-tick.C:
+		}
+		if p := progress(); p != last {
+			last, since = p, time.Now()
+		} else if time.Since(since) > stallLimit {
+			t.Fatalf("no progress for %v: %s", stallLimit, what)
+		}
+	}
+}
+
+// parkWatched calls r.Park on another goroutine and waits for it to
+// return, failing the test with what if it does not within stallLimit.
+func parkWatched(t testing.TB, r *Reactor, what string) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		r.Park()
+	}()
+	await(t, done, nil, what)
 }
 
 // pipe returns a non-blocking pipe that the test closes when it ends.

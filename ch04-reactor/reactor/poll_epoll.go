@@ -11,6 +11,8 @@ import (
 
 // ANCHOR: epoll
 
+// ANCHOR: epoll-new
+
 // epoller is the Linux poller: an epoll instance, and an eventfd in it for
 // the cross-thread wake-up, as in netpollinit in runtime/netpoll_epoll.go.
 type epoller struct {
@@ -40,6 +42,10 @@ func newPoller() (poller, error) {
 	return &epoller{epfd: epfd, evfd: evfd, raw: make([]unix.EpollEvent, 128)}, nil
 }
 
+// ANCHOR_END: epoll-new
+
+// ANCHOR: epoll-add
+
 func (p *epoller) add(fd int) error {
 	// Both directions, edge-triggered, and EPOLLRDHUP so that a peer's
 	// shutdown of its writing side counts as readable (the read says EOF).
@@ -55,10 +61,16 @@ func (p *epoller) del(fd int) error {
 	return os.NewSyscallError("epoll_ctl", unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, &ev))
 }
 
+// ANCHOR_END: epoll-add
+
+// ANCHOR: epoll-wait
+
 func (p *epoller) wait(evs []event, timeout time.Duration) (int, error) {
 	ms := -1
 	if timeout >= 0 {
-		ms = int(timeout / time.Millisecond)
+		// Park rounds up to whole milliseconds and caps at maxWait, so
+		// the value fits epoll_wait's C int; min makes sure of it.
+		ms = int(min(timeout, maxWait) / time.Millisecond)
 	}
 	n, err := unix.EpollWait(p.epfd, p.raw[:min(len(p.raw), len(evs))], ms)
 	if err == unix.EINTR {
@@ -82,6 +94,8 @@ func (p *epoller) wait(evs []event, timeout time.Duration) (int, error) {
 	}
 	return n, nil
 }
+
+// ANCHOR_END: epoll-wait
 
 // ANCHOR_END: epoll
 

@@ -4,12 +4,15 @@ package reactor
 
 import (
 	"os"
+	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 )
 
 // ANCHOR: kqueue
+
+// ANCHOR: kqueue-new
 
 // kqueuer is the poller of macOS and the BSDs. kqueue differs from epoll
 // in three ways that matter here: interest is per filter, so one
@@ -24,11 +27,19 @@ type kqueuer struct {
 }
 
 func newPoller() (poller, error) {
+	// kqueue has no close-on-exec flag of its own (x/sys/unix offers no
+	// kqueue1), so set it under syscall.ForkLock, as package os does for
+	// pipes where pipe2 is missing: a fork between the two calls would
+	// otherwise hand the descriptor to the child.
+	syscall.ForkLock.RLock()
 	kq, err := unix.Kqueue()
+	if err == nil {
+		unix.CloseOnExec(kq)
+	}
+	syscall.ForkLock.RUnlock()
 	if err != nil {
 		return nil, os.NewSyscallError("kqueue", err)
 	}
-	unix.CloseOnExec(kq)
 	p := &kqueuer{kq: kq, raw: make([]unix.Kevent_t, 128)}
 	if err := p.waker.init(kq); err != nil {
 		unix.Close(kq)
@@ -36,6 +47,10 @@ func newPoller() (poller, error) {
 	}
 	return p, nil
 }
+
+// ANCHOR_END: kqueue-new
+
+// ANCHOR: kqueue-add
 
 func (p *kqueuer) add(fd int) error {
 	// EV_CLEAR is kqueue's edge trigger: the event's state is reset once
@@ -53,6 +68,8 @@ func (p *kqueuer) del(fd int) error {
 	return p.change(ch[:])
 }
 
+// ANCHOR_END: kqueue-add
+
 // change applies changes without waiting for events.
 func (p *kqueuer) change(ch []unix.Kevent_t) error {
 	for {
@@ -62,6 +79,8 @@ func (p *kqueuer) change(ch []unix.Kevent_t) error {
 		}
 	}
 }
+
+// ANCHOR: kqueue-wait
 
 func (p *kqueuer) wait(evs []event, timeout time.Duration) (int, error) {
 	var ts *unix.Timespec
@@ -92,6 +111,8 @@ func (p *kqueuer) wait(evs []event, timeout time.Duration) (int, error) {
 	}
 	return n, nil
 }
+
+// ANCHOR_END: kqueue-wait
 
 // ANCHOR_END: kqueue
 

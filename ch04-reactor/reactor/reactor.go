@@ -79,7 +79,8 @@ type Reactor struct {
 	token    atomic.Bool // an Unpark that no Park has consumed yet
 	sleeping atomic.Bool // Park is in, or about to enter, the kernel
 
-	parkMu sync.Mutex // held by Park for its whole turn; Close takes it too
+	parkMu     sync.Mutex    // held by Park for its whole turn; Close takes it too
+	closedWake chan struct{} // Park's wait once the Reactor is closed (parkClosed)
 
 	mu     sync.Mutex // guards everything below
 	closed bool
@@ -99,10 +100,11 @@ func New() (*Reactor, error) {
 		return nil, err
 	}
 	return &Reactor{
-		p:      p,
-		events: make([]event, 128),
-		regs:   make(map[int]*Registration),
-		epoch:  time.Now(),
+		p:          p,
+		events:     make([]event, 128),
+		closedWake: make(chan struct{}, 1),
+		regs:       make(map[int]*Registration),
+		epoch:      time.Now(),
 	}, nil
 }
 
@@ -157,16 +159,17 @@ func (r *Reactor) OnWait(fn func(Wait)) {
 
 // ANCHOR: park
 
-// Park is one turn of the reactor. Unless an Unpark is already waiting to
-// be consumed, it blocks in epoll_wait (or kevent) until a registered
-// descriptor becomes ready, the earliest timer expires, or Unpark is
-// called. Then it records the readiness it was told about, takes the
-// expired timers off the heap, and wakes every waker that was waiting for
-// either, outside its lock. Park returns after at most one wait, and may
-// return having woken nobody; the executor's loop polls and parks again.
+// Park is one turn of the reactor, the kind that may sleep. Unless an
+// Unpark is already waiting to be consumed, it waits in epoll_wait (or
+// kevent) until a registered descriptor becomes ready, the earliest timer
+// expires, or Unpark is called; then it wakes every waker that was waiting
+// for what happened. Park returns after at most one wait, and may return
+// having woken nobody; the executor's loop polls and parks again.
 //
 // Park implements executor.Parker. Calls from two goroutines at once are
-// serialised. On a closed Reactor it returns at once.
+// serialised. On a closed Reactor there is no kernel to wait in: Park
+// waits for Unpark instead, so that an executor with a task still pending
+// sleeps rather than spins.
 func (r *Reactor) Park() {
 	r.parkMu.Lock()
 	defer r.parkMu.Unlock()
@@ -176,19 +179,48 @@ func (r *Reactor) Park() {
 		// Unparked before we could sleep: don't wait, but do not let
 		// the timers go stale either.
 		r.sleeping.Store(false)
-		r.dispatch(nil, Wait{}, false)
+		r.dispatch(nil, nil)
 		return
 	}
+	r.turn(true)
+	// Wakers called by the turn unparked us (the executor does that
+	// when it queues a task); we are returning anyway, so that token is
+	// spent.
+	r.token.Store(false)
+}
+
+// ANCHOR_END: park
+
+// ANCHOR: trypark
+
+// TryPark is a turn of the reactor that never sleeps: it asks the kernel
+// what is ready now (a wait with a timeout of zero), expires the timers
+// that are due, and wakes their wakers. It leaves Unpark's token alone.
+// The executor calls it every so often while it has tasks to run (see
+// executor.TryParker), so that a task that keeps waking itself cannot
+// starve I/O and timers.
+func (r *Reactor) TryPark() {
+	r.parkMu.Lock()
+	defer r.parkMu.Unlock()
+	r.turn(false)
+}
+
+// ANCHOR_END: trypark
+
+// ANCHOR: turn
+
+// turn makes one wait in the kernel and dispatches what it returns. If
+// block is set, the wait lasts until the earliest timer (or for ever, if
+// there is none); if not, it does not wait at all. A signal that
+// interrupts the wait makes turn wait again, with a fresh timeout. Only
+// Park and TryPark call it, under parkMu.
+func (r *Reactor) turn(block bool) {
 	for {
-		r.mu.Lock()
-		if r.closed {
-			r.mu.Unlock()
-			r.sleeping.Store(false)
+		timeout, closed := r.timeout(block)
+		if closed {
+			r.parkClosed(block)
 			return
 		}
-		timeout := r.timeoutLocked(time.Now())
-		r.mu.Unlock()
-
 		n, err := r.p.wait(r.events, timeout)
 		if err == errInterrupted {
 			continue // a signal; the deadline may have moved, so recompute
@@ -203,21 +235,52 @@ func (r *Reactor) Park() {
 		for _, ev := range r.events[:n] {
 			w.Woken = w.Woken || ev.wake
 		}
-		r.dispatch(r.events[:n], w, true)
-		// Wakers called by dispatch unparked us (the executor does that
-		// when it queues a task); we are returning anyway, so that token
-		// is spent.
-		r.token.Store(false)
+		r.dispatch(r.events[:n], &w)
 		return
 	}
 }
 
+// ANCHOR_END: turn
+
+// ANCHOR: turn-timeout
+
+// timeout is how long a turn may wait: no time at all unless block is
+// set, else until the earliest timer (timeoutLocked). It also reports
+// whether the Reactor is closed, which Close decides under parkMu, so the
+// answer holds for the whole turn.
+func (r *Reactor) timeout(block bool) (_ time.Duration, closed bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !block {
+		return 0, r.closed
+	}
+	return r.timeoutLocked(time.Now()), r.closed
+}
+
+// ANCHOR_END: turn-timeout
+
+// ANCHOR: park-closed
+
+// parkClosed is a turn on a closed Reactor. With no kernel to wait in, a
+// blocking turn waits on a channel that Unpark signals once the Reactor is
+// closed: the same token protocol, with the channel in the kernel's place.
+func (r *Reactor) parkClosed(block bool) {
+	if block {
+		<-r.closedWake
+	}
+	r.sleeping.Store(false)
+}
+
+// ANCHOR_END: park-closed
+
+// ANCHOR: dispatch
+
 // dispatch records the readiness in evs, expires the timers whose
-// deadlines have passed, reports the wait to the OnWait hook if waited is
-// set, and then wakes every waker it collected, in this order: descriptors
-// first, then timers by deadline. Only Park calls it, under parkMu, so it
-// can reuse one buffer for the wakers from turn to turn.
-func (r *Reactor) dispatch(evs []event, w Wait, waited bool) {
+// deadlines have passed, reports the wait w (if any) to the OnWait hook,
+// and then wakes every waker it collected, in this order: descriptors
+// first, then timers by deadline. Only Park and TryPark call it, under
+// parkMu, so it can reuse one buffer for the wakers from turn to turn.
+func (r *Reactor) dispatch(evs []event, w *Wait) {
 	wakers := r.wakers[:0]
 	r.mu.Lock()
 	for _, ev := range evs {
@@ -236,17 +299,43 @@ func (r *Reactor) dispatch(evs []event, w Wait, waited bool) {
 	hook := r.onWait
 	r.mu.Unlock()
 
-	if waited && hook != nil {
-		hook(w)
+	if w != nil && hook != nil {
+		hook(*w)
 	}
-	for _, wk := range wakers {
-		wk.Wake()
-	}
-	clear(wakers) // hold on to the buffer, not to the wakers
-	r.wakers = wakers[:0]
+	r.wakers = wakeAll(wakers)
 }
 
-// ANCHOR_END: park
+// ANCHOR_END: dispatch
+
+// ANCHOR: wakeall
+
+// wakeAll calls every waker in wakers, outside any lock, because a waker
+// may be anything. A waker that panics does not stop the others: once all
+// have been called, wakeAll panics again with the first panic's value, so
+// that the bug is not hidden and no other wake-up is lost. It returns
+// wakers emptied, to be reused.
+func wakeAll(wakers []future.Waker) []future.Waker {
+	var first any
+	for _, wk := range wakers {
+		if v := wakeOne(wk); v != nil && first == nil {
+			first = v
+		}
+	}
+	clear(wakers) // hold on to the buffer, not to the wakers
+	if first != nil {
+		panic(first)
+	}
+	return wakers[:0]
+}
+
+// wakeOne calls w.Wake and returns what it panicked with, or nil.
+func wakeOne(w future.Waker) (panicked any) {
+	defer func() { panicked = recover() }()
+	w.Wake()
+	return nil
+}
+
+// ANCHOR_END: wakeall
 
 // ANCHOR: wake
 
@@ -264,29 +353,40 @@ func (r *Reactor) Unpark() {
 
 // interrupt writes to the wake-up descriptor if Park is sleeping in the
 // kernel, or has committed to, so that its wait returns. It holds the
-// mutex so that it never writes to a descriptor Close has closed.
+// mutex so that it never writes to a descriptor Close has closed; on a
+// closed Reactor it signals the channel Park waits on instead.
 func (r *Reactor) interrupt() {
 	if !r.sleeping.Load() {
 		return // Park will look at the token, or at the timers, before it waits
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if !r.closed {
-		// wake can only fail if the descriptor is gone, which closed
-		// rules out; an eventfd or a pipe that is already signalled is
-		// no error.
-		_ = r.p.wake()
+	if r.closed {
+		select {
+		case r.closedWake <- struct{}{}:
+		default: // already signalled; one is enough
+		}
+		return
 	}
+	// wake can only fail if the descriptor is gone, which closed rules
+	// out; an eventfd or a pipe that is already signalled is no error.
+	_ = r.p.wake()
 }
 
 // ANCHOR_END: wake
 
 // ANCHOR: register
 
+// ANCHOR: registration
+
 // A Registration is one descriptor registered with a Reactor. Its futures,
 // Readable and Writable, are done when the descriptor is ready in that
-// direction. At most one Readable and one Writable should be pending at a
-// time: each direction remembers one waker, the latest one polled.
+// direction. At most one Readable and one Writable may be pending at a
+// time, because an edge is consumed by the one future it makes done: a
+// second reader woken by the same edge would find EAGAIN and wait for an
+// edge that never comes. Polling a second Readable (or Writable) while
+// another is pending panics, rather than leave the first waiting for
+// ever; cancel the first (future.Cancel) to hand the direction over.
 type Registration struct {
 	r  *Reactor
 	fd int
@@ -297,6 +397,10 @@ type Registration struct {
 	waker  [2]future.Waker // and the waker it was last polled with
 	closed bool            // deregistered, or the reactor closed
 }
+
+// ANCHOR_END: registration
+
+// ANCHOR: register-fn
 
 // Register adds fd to the reactor, for reading and writing,
 // edge-triggered. fd must already be in non-blocking mode (see
@@ -330,6 +434,10 @@ func (r *Reactor) Register(fd int) (*Registration, error) {
 	return g, nil
 }
 
+// ANCHOR_END: register-fn
+
+// ANCHOR: deregister
+
 // Deregister removes the descriptor from the reactor; do it before closing
 // the descriptor, so that the kernel is never asked about a closed (or
 // reused) descriptor number. Pending Readable and Writable futures are
@@ -356,6 +464,8 @@ func (g *Registration) Deregister() error {
 	return nil
 }
 
+// ANCHOR_END: deregister
+
 // ANCHOR_END: register
 
 // direction indexes a Registration's per-direction state.
@@ -365,6 +475,9 @@ const (
 	read direction = iota
 	write
 )
+
+// String returns the name of the future that waits in direction d.
+func (d direction) String() string { return [...]string{"Readable", "Writable"}[d] }
 
 // readyLocked records readiness and collects the wakers of the futures
 // waiting for it.
@@ -397,6 +510,8 @@ func (g *Registration) closeLocked(wakers []future.Waker) []future.Waker {
 
 // ANCHOR: readable
 
+// ANCHOR: readable-new
+
 // Readable returns a future that is done with nil when the descriptor is
 // readable: data has arrived, the writer has closed its end (the read will
 // return 0, end of file), or the descriptor is in error (the read will
@@ -424,6 +539,10 @@ type readiness struct {
 	done bool
 }
 
+// ANCHOR_END: readable-new
+
+// ANCHOR: readiness-poll
+
 func (f *readiness) Poll(cx *future.Context) future.Poll[error] {
 	if f.done {
 		panic("reactor: Readable or Writable polled after it was done or cancelled")
@@ -432,6 +551,8 @@ func (f *readiness) Poll(cx *future.Context) future.Poll[error] {
 	g.r.mu.Lock()
 	defer g.r.mu.Unlock()
 	switch {
+	case g.waiter[d] != nil && g.waiter[d] != f:
+		panic(fmt.Sprintf("reactor: fd %d: a second %v future polled while another is pending", g.fd, d))
 	case g.closed:
 		f.done = true
 		return future.Done(ErrClosed)
@@ -460,9 +581,13 @@ func (f *readiness) Cancel() {
 	}
 }
 
+// ANCHOR_END: readiness-poll
+
 // ANCHOR_END: readable
 
 // ANCHOR: timers
+
+// ANCHOR: timer-type
 
 // A timer is one pending Sleep in the reactor's heap. Its deadline is kept
 // as nanoseconds since the reactor's epoch, read off the monotonic clock,
@@ -474,6 +599,8 @@ type timer struct {
 	index int          // position in the heap, -1 once out of it
 	fired bool
 }
+
+// ANCHOR_END: timer-type
 
 // timerHeap is a min-heap of timers by deadline, for container/heap.
 // Each timer knows its index, so Cancel removes it in O(log n).
@@ -509,19 +636,36 @@ func (h *timerHeap) Pop() any {
 // wall clock.
 func (r *Reactor) since(t time.Time) int64 { return int64(t.Sub(r.epoch)) }
 
+// ANCHOR: timeout
+
+// maxWait caps the timeout of one wait, as netpoll in
+// runtime/netpoll_epoll.go caps its delay at 1e9ms (about 11.5 days).
+// epoll_wait takes its timeout as a C int of milliseconds, so a longer one
+// would be cut to 32 bits; and capping costs nothing, because Park
+// computes a fresh timeout after every wait.
+const maxWait = 1e9 * time.Millisecond
+
 // timeoutLocked is how long Park may wait: until the earliest deadline,
 // rounded up to a whole millisecond (epoll_wait's unit) so that the wait
-// never ends just before it, or -1 if there are no timers.
+// never ends just before it, but at most maxWait; or -1 if there are no
+// timers.
 func (r *Reactor) timeoutLocked(now time.Time) time.Duration {
 	if len(r.timers) == 0 {
 		return -1
 	}
 	d := time.Duration(r.timers[0].at - r.since(now))
-	if d <= 0 {
+	switch {
+	case d <= 0:
 		return 0
+	case d >= maxWait:
+		return maxWait // before rounding, which would overflow near the largest Duration
 	}
 	return (d + time.Millisecond - 1).Truncate(time.Millisecond)
 }
+
+// ANCHOR_END: timeout
+
+// ANCHOR: expire
 
 // expireLocked pops every timer whose deadline is not after now, earliest
 // first, and collects their wakers.
@@ -537,26 +681,37 @@ func (r *Reactor) expireLocked(now time.Time, wakers []future.Waker) []future.Wa
 	return wakers
 }
 
+// ANCHOR_END: expire
+
+// ANCHOR: sleep-new
+
 // Sleep returns a future that is done once d has passed since Sleep was
 // called. The deadline is fixed at the call; the timer joins the heap at
-// the first Poll, so a Sleep that is never polled costs nothing. A d of
-// zero or less is done on the first Poll.
+// the first Poll, so a Sleep that is never polled costs nothing. It joins
+// the heap even if its deadline has passed by then, and is done by the
+// next turn of the reactor: sleeps finish in deadline order however late
+// they are first polled. A d of zero or less is done on the first Poll.
 //
 // Whoever abandons the future before it is done must cancel it
 // (future.Cancel), which takes the timer out of the heap. Polling it after
 // it is done or cancelled panics. If the Reactor is closed, the sleep ends
 // early.
 func (r *Reactor) Sleep(d time.Duration) future.Future[struct{}] {
-	return &sleep{r: r, when: time.Now().Add(d)}
+	return &sleep{r: r, when: time.Now().Add(d), now: d <= 0}
 }
 
 type sleep struct {
 	r     *Reactor
 	when  time.Time
-	t     timer // in the heap from the first Poll that finds time left
+	now   bool  // d <= 0: done on the first Poll, without the heap
+	t     timer // in the heap from the first Poll, unless now
 	armed bool  // t has been pushed (it may have fired or been removed since)
 	done  bool
 }
+
+// ANCHOR_END: sleep-new
+
+// ANCHOR: sleep-poll
 
 func (s *sleep) Poll(cx *future.Context) future.Poll[struct{}] {
 	if s.done {
@@ -565,7 +720,7 @@ func (s *sleep) Poll(cx *future.Context) future.Poll[struct{}] {
 	r := s.r
 	r.mu.Lock()
 	switch {
-	case !s.armed && (r.closed || !time.Now().Before(s.when)):
+	case !s.armed && (r.closed || s.now):
 		r.mu.Unlock()
 		s.done = true
 		return future.Done(struct{}{})
@@ -594,6 +749,10 @@ func (s *sleep) Poll(cx *future.Context) future.Poll[struct{}] {
 	return future.Pending[struct{}]()
 }
 
+// ANCHOR_END: sleep-poll
+
+// ANCHOR: sleep-cancel
+
 // Cancel takes the timer out of the heap, if it is there.
 func (s *sleep) Cancel() {
 	r := s.r
@@ -607,5 +766,7 @@ func (s *sleep) Cancel() {
 		s.t.waker = nil
 	}
 }
+
+// ANCHOR_END: sleep-cancel
 
 // ANCHOR_END: timers

@@ -1,0 +1,113 @@
+package mdbook
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// write writes files (path: content) under a new directory and returns it.
+func write(t *testing.T, files map[string]string) string {
+	t.Helper()
+	root := t.TempDir()
+	for name, data := range files {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o666); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+// TestExpand checks what an include becomes, as mdBook expands it.
+func TestExpand(t *testing.T) {
+	root := write(t, map[string]string{
+		"code/a.go": "package a\n\n// ANCHOR: f\n// ANCHOR: inner\nfunc f() {}\n// ANCHOR_END: inner\n\nfunc g() {}\n// ANCHOR_END: f\n",
+	})
+	r, err := NewResolver(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := filepath.Join(root, "book", "ch.md")
+	for _, tt := range []struct{ in, want string }{
+		{"{{#include ../code/a.go:f}}", "func f() {}\n\nfunc g() {}"},
+		{"{{#include ../code/a.go:1}}", "package a"},
+		{"{{#include ../code/a.go:5:5}}", "func f() {}"},
+		{"x {{ #include ../code/a.go::1 }} y", "x package a y"},
+		{`\{{#include ../code/a.go}}`, "{{#include ../code/a.go}}"},
+		{"{{#playground x.rs}}", "{{#playground x.rs}}"},
+	} {
+		if got := r.Expand(page, tt.in); got != tt.want {
+			t.Errorf("Expand(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	if len(r.Problems) > 0 {
+		t.Errorf("problems: %v", r.Problems)
+	}
+	if got := r.Expand(page, "a\n{{#include ../code/nope.go}}"); got != "a\n{{#include ../code/nope.go}}" {
+		t.Errorf("an include that does not resolve became %q", got)
+	}
+	if len(r.Problems) != 1 || !strings.HasPrefix(r.Problems[0].String(), "book/ch.md:2: ") {
+		t.Errorf("problems %v, want one at book/ch.md:2", r.Problems)
+	}
+	if got := r.Included(); !slices.Equal(got, []string{filepath.Join(root, "code", "a.go")}) {
+		t.Errorf("Included() = %q", got)
+	}
+}
+
+// TestSummary checks how SUMMARY.md's lines become entries.
+func TestSummary(t *testing.T) {
+	root := write(t, map[string]string{
+		"book/SUMMARY.md": "# Summary\n\n[Intro](intro.md)\n\n- [One](one.md)\n  - [One A](one/a.md)\n  - [One B]()\n- [Two `T[x]`]()\n\n---\n\n# Part II\n\n- [Three](three.md)\n\n[Outro](outro.md)\nstray text\n",
+		"book/intro.md":   "", "book/one.md": "", "book/one/a.md": "", "book/three.md": "", "book/outro.md": "",
+	})
+	r, err := NewResolver(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := r.Summary(filepath.Join(root, "book"))
+	var got []string
+	for _, e := range s.Entries {
+		switch {
+		case e.Separator:
+			got = append(got, "---")
+		case e.Part:
+			got = append(got, "# "+e.Title)
+		default:
+			got = append(got, strings.TrimSpace(e.Number+" "+e.Title+" "+e.Path))
+		}
+	}
+	want := []string{"Intro intro.md", "1. One one.md", "1.1. One A one/a.md", "1.2. One B", "2. Two `T[x]`", "---", "# Part II", "3. Three three.md", "Outro outro.md"}
+	if !slices.Equal(got, want) {
+		t.Errorf("entries\n%q\nwant\n%q", got, want)
+	}
+	if s.Title != "Summary" {
+		t.Errorf("title %q", s.Title)
+	}
+	if len(r.Problems) != 1 || !strings.HasPrefix(r.Problems[0].String(), `book/SUMMARY.md:17: "stray text"`) {
+		t.Errorf("problems %v, want one at the stray line", r.Problems)
+	}
+}
+
+// TestLines checks what a listing shows: marker lines dropped from ranges
+// too, and nothing reported.
+func TestLines(t *testing.T) {
+	root := write(t, map[string]string{"code/a.go": "package a\n// ANCHOR: f\nfunc f() {}\n// ANCHOR_END: f\n"})
+	r, err := NewResolver(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := filepath.Join(root, "book", "ch.md")
+	rel, lines, ok := r.Lines(page, "../code/a.go")
+	if !ok || rel != "code/a.go" || !slices.Equal(lines, []string{"package a", "func f() {}"}) {
+		t.Errorf("Lines = %q %q %v", rel, lines, ok)
+	}
+	if _, _, ok := r.Lines(page, "../code/a.go:nope"); ok || len(r.Problems) != 0 {
+		t.Errorf("a missing anchor: ok %v, problems %v", ok, r.Problems)
+	}
+}
