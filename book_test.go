@@ -54,8 +54,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// blockTimeout bounds one run of a program for an output block.
-const blockTimeout = 30 * time.Second
+// blockTimeout bounds one run of a program for an output block (see
+// timeBudget for the exceptions).
+const blockTimeout = 20 * time.Second
 
 // TestBook checks the book in book/ and runs every output block it shows
 // against the chapter programs TestMain built, one parallel subtest per block.
@@ -65,7 +66,7 @@ func TestBook(t *testing.T) {
 	for _, p := range problems {
 		t.Error(p)
 	}
-	run := programRunner(programs.root, blockTimeout)
+	run := programRunner(programs.root)
 	for _, blk := range blocks {
 		t.Run(fmt.Sprintf("%s:%d", path.Base(blk.file), blk.line), func(t *testing.T) {
 			t.Parallel()
@@ -684,19 +685,27 @@ func matchLines(want, got []string, matches func(w, g string) bool) []int {
 }
 
 // programRunner returns the runner TestBook uses: it runs the binary TestMain
-// built for c.Dir, from root, for at most timeout. Stdout and stderr share
+// built for c.Dir, from root, for at most timeBudget(blockTimeout). Stdout and stderr share
 // one pipe, so their lines interleave as they would in a terminal. Stdin is
 // the file c.StdinFile, or a pipe holding c.Stdin (empty if there is none;
 // a pipe, not /dev/null, which epoll refuses).
-func programRunner(root string, timeout time.Duration) runner {
+func programRunner(root string) runner {
 	return func(c command) ([]byte, int, error) {
 		exe, err := programPath(c.Dir)
 		if err != nil {
 			return nil, 0, err
 		}
-		return runProgram(root, exe, c, timeout)
+		out, code, err := runProgram(root, exe, c, timeBudget(blockTimeout))
+		if errors.Is(err, errTimedOut) {
+			hangSeen.Store(true)
+		}
+		return out, code, err
 	}
 }
+
+// errTimedOut is wrapped by runProgram's error for a program that ran out
+// of time.
+var errTimedOut = errors.New("timed out")
 
 // runProgram runs the program exe as the runner type describes.
 func runProgram(root, exe string, c command, timeout time.Duration) ([]byte, int, error) {
@@ -704,6 +713,7 @@ func runProgram(root, exe string, c command, timeout time.Duration) ([]byte, int
 	defer cancel()
 	cmd := exec.CommandContext(ctx, exe, c.Args...)
 	cmd.Dir = root
+	cmd.Env = append(os.Environ(), raceEnv()...)
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	cmd.Stderr = &out // the same writer: exec gives the child one pipe for both
@@ -720,7 +730,7 @@ func runProgram(root, exe string, c command, timeout time.Duration) ([]byte, int
 	}
 	err := cmd.Run()
 	if ctx.Err() != nil {
-		return nil, 0, fmt.Errorf("timed out after %v; output so far:\n%s", timeout, out.Bytes())
+		return nil, 0, fmt.Errorf("%w after %v; output so far:\n%s", errTimedOut, timeout, out.Bytes())
 	}
 	var ee *exec.ExitError
 	if errors.As(err, &ee) && ee.Exited() {

@@ -12,15 +12,19 @@
 //     executor. A ticker that asks for a tick every 10ms reports the gaps it
 //     really got, with and without the offender.
 //
-// It takes no arguments and runs for about a third of a second. Apart from
-// the measured durations, its output is always the same, except that on a
-// machine too busy to tell 20ms apart, two tasks whose timers come due
-// together may print in either order: each timer fires on a goroutine of
-// its own (see executor.Sleep), and the two race to queue their tasks.
+// It takes no arguments (-h prints its usage) and runs for about a third
+// of a second. Apart from the measured durations, its output is always the
+// same, except that on a machine too busy to tell 20ms apart, two tasks
+// whose timers come due together may print in either order: each timer
+// fires on a goroutine of its own (see executor.Sleep), and the two race
+// to queue their tasks.
 package main
 
 import (
+	"errors"
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"time"
@@ -29,16 +33,39 @@ import (
 	"github.com/asyncbook/asyncbook/ch03-executor/executor"
 )
 
-func main() {
-	if len(os.Args) > 1 {
-		fmt.Fprintf(os.Stderr, "ch03-executor: unexpected argument %q; usage: ch03-executor\n", os.Args[1])
-		os.Exit(2)
+const progName = "ch03-executor"
+
+const usage = `usage: ch03-executor
+
+Runs futures on a single-threaded executor, in three acts: three sleeping
+tasks on one goroutine, Join and Select inside one task, and a task that
+blocks the executor's goroutine. It takes no arguments.
+`
+
+func main() { os.Exit(run(os.Args[1:])) }
+
+// run is the program: it returns the exit status. A failed write to
+// standard output is one line on stderr and status 1, as in chapters 1
+// and 4.
+func run(args []string) int {
+	if code, done := parseArgs(args); done {
+		return code
+	}
+	finish, err := watchStdout()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", progName, err)
+		return 1
 	}
 	deadlineOrder()
 	fmt.Println()
 	joinAndSelect()
 	fmt.Println()
 	blockingMistake()
+	if err := finish(); err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", progName, err)
+		return 1
+	}
+	return 0
 }
 
 // ms formats d as a whole number of milliseconds, for output where only the
@@ -76,7 +103,7 @@ func deadlineOrder() {
 	for i, r := range results {
 		names[i] = r.Value
 	}
-	fmt.Printf("   a fourth task awaited their JoinHandles: %s (spawn order)\n", strings.Join(names, ", "))
+	fmt.Printf("   a fourth task joined them in spawn order: %s\n", strings.Join(names, ", "))
 	fmt.Printf("   all done after %s, on one goroutine\n", ms(time.Since(start)))
 }
 
@@ -194,4 +221,64 @@ func describe(gaps []time.Duration) string {
 	}
 	fmt.Fprintf(&b, " ms, longest %s", ms(longest))
 	return b.String()
+}
+
+// watchStdout sends what the demonstrations print to standard output
+// through a pipe and copies it on to the real standard output, so that a
+// write that fails there (a full disk) is seen: the demonstrations do not
+// check fmt.Println's errors, to stay short. finish puts os.Stdout back,
+// waits for the copy, and returns the first write error. (A reader that
+// goes away, a closed pipe, still ends the program by SIGPIPE, quietly,
+// as it ends cat.)
+func watchStdout() (finish func() error, err error) {
+	stdout := os.Stdout
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	os.Stdout = w
+	copied := make(chan error, 1)
+	go func() {
+		var first error
+		buf := make([]byte, 32<<10)
+		for {
+			n, rerr := r.Read(buf)
+			if n > 0 && first == nil {
+				_, first = stdout.Write(buf[:n]) // after a failure, only drain
+			}
+			if rerr != nil {
+				break
+			}
+		}
+		r.Close()
+		copied <- first
+	}()
+	return func() error {
+		os.Stdout = stdout
+		w.Close()
+		return <-copied
+	}, nil
+}
+
+// parseArgs handles the command line, which holds no arguments: -h (or
+// -help, --help) prints the usage to stdout, status 0; anything else is a
+// usage error, one line on stderr, status 2. done is false if the program
+// should go on.
+func parseArgs(args []string) (code int, done bool) {
+	flags := flag.NewFlagSet(progName, flag.ContinueOnError)
+	flags.SetOutput(io.Discard) // the one line is printed here
+	flags.Usage = func() {}
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Print(usage)
+			return 0, true
+		}
+		fmt.Fprintf(os.Stderr, "%s: %v (see %s -h)\n", progName, err, progName)
+		return 2, true
+	}
+	if flags.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "%s: unexpected argument %q (see %s -h)\n", progName, flags.Arg(0), progName)
+		return 2, true
+	}
+	return 0, false
 }

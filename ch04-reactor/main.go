@@ -26,10 +26,12 @@
 // non-blocking mode. That flag belongs to the open file description, which
 // the shell and every process sharing the terminal or pipe see too, so the
 // program puts the old flag back before it exits: normally, on an error, and
-// on SIGINT, SIGTERM or SIGHUP (after which it dies of the signal, as it
-// would have anyway). If the reader of standard output goes away (a closed
-// pipe), the program restores the flag and exits with status 1, quietly, as
-// cat does.
+// on every signal that ends a Go program and may be caught (SIGHUP, SIGINT,
+// SIGQUIT, SIGABRT, SIGTERM; after which it dies of the signal, as it would
+// have anyway); while it is stopped (Ctrl-Z) the flag is back too. SIGKILL,
+// SIGSTOP and a crash leave it set. If the reader of standard output goes
+// away (a closed pipe), the program restores the flag and exits with status
+// 1, quietly, as cat does.
 //
 // On systems without epoll or kqueue (Windows), every mode prints the
 // reactor's error and exits with status 1.
@@ -479,7 +481,9 @@ func run(args []string, stdin int, stdout, stderr io.Writer) int {
 	case showWake:
 		err = wake(out)
 	default:
-		err = countInput(stdin, "stdin", out, runes)
+		if err = stdinProblem(stdin); err == nil {
+			err = stdinError(stdin, countInput(stdin, "stdin", out, runes))
+		}
 	}
 	if ferr := out.Flush(); err == nil {
 		err = ferr

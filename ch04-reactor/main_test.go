@@ -176,7 +176,7 @@ func TestRegularFileRefused(t *testing.T) {
 	fd := int(f.Fd())
 	var stdout, stderr bytes.Buffer
 	code := run(nil, fd, &stdout, &stderr)
-	want := "ch04-reactor: stdin: reactor: regular file: the kernel reports it always ready; read it with a blocking read\n"
+	want := "ch04-reactor: stdin is a regular file; use cat FILE | ch04-reactor\n"
 	if code != 1 || stdout.Len() > 0 || stderr.String() != want {
 		t.Fatalf("exit status %d, stdout %q, stderr %q; want 1, nothing, %q", code, stdout.String(), stderr.String(), want)
 	}
@@ -198,9 +198,22 @@ func TestHelperProcess(t *testing.T) {
 // TestSignalRestoresFlag runs the program in a child process whose standard
 // input is a pipe this test also holds, as a shell holds its terminal.
 // While the child runs, the test sees O_NONBLOCK on its own descriptor:
-// the flag lives in the shared open file description. After SIGINT kills
-// the child, the flag is gone again, and the child died of the signal.
+// the flag lives in the shared open file description. After each signal
+// that ends a Go program and may be caught, the flag is gone again and the
+// child ended as the signal ends it: killed by SIGHUP, SIGINT or SIGTERM,
+// exit status 2 with a goroutine dump for SIGQUIT and SIGABRT. A stop
+// (SIGTSTP) puts the flag back while the child is stopped, and SIGCONT
+// sets it again.
 func TestSignalRestoresFlag(t *testing.T) {
+	for _, sig := range []syscall.Signal{syscall.SIGHUP, syscall.SIGINT, syscall.SIGQUIT, syscall.SIGABRT, syscall.SIGTERM, syscall.SIGTSTP} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
+			testSignalRestoresFlag(t, sig)
+		})
+	}
+}
+
+func testSignalRestoresFlag(t *testing.T, sig syscall.Signal) {
 	var p [2]int
 	if err := unix.Pipe(p[:]); err != nil {
 		t.Fatal(err)
@@ -210,7 +223,7 @@ func TestSignalRestoresFlag(t *testing.T) {
 	defer unix.Close(p[1])
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperProcess$")
-	cmd.Env = append(os.Environ(), "CH04_REACTOR_HELPER=1")
+	cmd.Env = append(os.Environ(), "CH04_REACTOR_HELPER=1", "GOTRACEBACK=single")
 	cmd.Stdin = in // the child's fd 0 shares in's open file description
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -221,33 +234,69 @@ func TestSignalRestoresFlag(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	// The watchdog: a child that never answers is killed, which ends
+	// the reads below with an error instead of a hang.
+	watchdog := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
+	defer watchdog.Stop()
+	out := bufio.NewReader(stdout)
 
 	// Once the child has counted a line, it has set the flag and is
 	// waiting for more in the reactor.
-	if err := writeFD(p[1], []byte("a\n")); err != nil {
-		t.Fatal(err)
+	expect := func(input, want string) {
+		t.Helper()
+		if err := writeFD(p[1], []byte(input)); err != nil {
+			t.Fatal(err)
+		}
+		line, err := out.ReadString('\n')
+		if err != nil || line != want {
+			cmd.Process.Kill()
+			werr := cmd.Wait()
+			t.Fatalf("child printed %q, %v; want %q (child: %v; stderr %q)", line, err, want, werr, stderr.String())
+		}
+		if !nonblocking(t, p[0]) {
+			t.Fatalf("while the child runs, the shared description should be non-blocking")
+		}
 	}
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil || line != "1 a\n" {
-		t.Fatalf("child printed %q, %v; want %q", line, err, "1 a\n")
-	}
-	if !nonblocking(t, p[0]) {
-		t.Errorf("while the child runs, the shared description should be non-blocking")
-	}
+	expect("a\n", "1 a\n")
 
-	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+	if err := cmd.Process.Signal(sig); err != nil {
 		t.Fatal(err)
+	}
+	if sig == syscall.SIGTSTP {
+		var ws unix.WaitStatus
+		if _, err := unix.Wait4(cmd.Process.Pid, &ws, unix.WUNTRACED, nil); err != nil || !ws.Stopped() {
+			t.Fatalf("after SIGTSTP: wait4 = %v, %v; want the child stopped", ws, err)
+		}
+		if nonblocking(t, p[0]) {
+			t.Errorf("while the child is stopped (by %v), the shared description is non-blocking: the shell would get EAGAIN; stderr %q", ws.StopSignal(), stderr.String())
+		}
+		if err := cmd.Process.Signal(syscall.SIGCONT); err != nil {
+			t.Fatal(err)
+		}
+		expect("bb\n", "2 bb\n") // the flag is set again
+		sig = syscall.SIGTERM
+		if err := cmd.Process.Signal(sig); err != nil {
+			t.Fatal(err)
+		}
 	}
 	err = cmd.Wait()
 	var ee *exec.ExitError
 	if !errors.As(err, &ee) {
-		t.Fatalf("child: %v; want it killed by SIGINT", err)
+		t.Fatalf("child: %v; want it ended by %v", err, sig)
 	}
-	if ws, ok := ee.Sys().(syscall.WaitStatus); !ok || !ws.Signaled() || ws.Signal() != syscall.SIGINT {
-		t.Errorf("child ended with %v; want killed by SIGINT (stderr %q)", err, stderr.String())
+	ws, _ := ee.Sys().(syscall.WaitStatus)
+	switch sig {
+	case syscall.SIGQUIT, syscall.SIGABRT:
+		if ws.Signaled() || ws.ExitStatus() != 2 || !strings.Contains(stderr.String(), "goroutine ") {
+			t.Errorf("child ended with %v; want exit status 2 and a goroutine dump, as the runtime ends a program on %v (stderr %q)", err, sig, stderr.String())
+		}
+	default:
+		if !ws.Signaled() || ws.Signal() != sig {
+			t.Errorf("child ended with %v; want killed by %v (stderr %q)", err, sig, stderr.String())
+		}
 	}
 	if nonblocking(t, p[0]) {
-		t.Errorf("after SIGINT the description is still non-blocking: the child did not restore it")
+		t.Errorf("after %v the description is still non-blocking: the child did not restore it", sig)
 	}
 }
 

@@ -19,3 +19,5 @@ func isBrokenPipe(err error) bool                 { return false }
 func newPipe() (r, w int, err error)              { return -1, -1, errNoUnix }
 func writeFD(fd int, p []byte) error              { return errNoUnix }
 func closeFD(fd int) error                        { return errNoUnix }
+func stdinProblem(fd int) error                   { return nil }
+func stdinError(fd int, err error) error          { return err }
