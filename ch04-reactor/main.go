@@ -298,10 +298,12 @@ func describeWait(w reactor.Wait) string {
 // ANCHOR: timers
 
 // timers spawns three sleeps, longest first, on an executor parked on the
-// reactor, and prints every wait the reactor makes in between. Each Sleep
-// puts a deadline in the reactor's heap; Park passes the time until the
-// earliest one as the wait's timeout. The thread sleeps in the kernel until
-// then, wakes the task whose deadline passed, and waits again.
+// reactor, and prints, as each finishes, the wait in the kernel that ended
+// just before it. Each Sleep puts a deadline in the reactor's heap; Park
+// passes the time until the earliest one as the wait's timeout. The thread
+// sleeps in the kernel until then, wakes the task whose deadline passed,
+// and waits again. (On a busy machine one wait can end late enough for two
+// deadlines; then two sleeps name the same wait.)
 func timers(out io.Writer) error {
 	r, err := reactor.New()
 	if err != nil {
@@ -312,16 +314,18 @@ func timers(out io.Writer) error {
 
 	start := time.Now()
 	waits := 0
+	var last reactor.Wait
 	r.OnWait(func(w reactor.Wait) { // called on this goroutine, inside Park
 		waits++
-		fmt.Fprintf(out, "  %s\n", describeWait(w))
+		last = w
 	})
 
 	delays := []time.Duration{150 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond}
 	fmt.Fprintf(out, "spawned sleeps of %v, %v and %v, in that order\n", delays[0], delays[1], delays[2])
 	for _, d := range delays {
 		executor.Spawn(ex, future.Map(r.Sleep(d), func(struct{}) struct{} {
-			fmt.Fprintf(out, "sleep %v done after %s\n", d, ms(time.Since(start)))
+			fmt.Fprintf(out, "sleep %v done after %s, in wait %d (timeout %s, %d events)\n",
+				d, ms(time.Since(start)), waits, ms(last.Timeout), last.Events)
 			return struct{}{}
 		}))
 	}
