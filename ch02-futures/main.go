@@ -200,7 +200,7 @@ func deadlineBusy() {
 	for !f.Poll(cx).IsDone() {
 		polls++
 	}
-	fmt.Printf("main: Done after %d polls, %d of them wasted\n", polls, polls-1)
+	fmt.Printf("main: Done after %d polls, all but the last wasted\n", polls)
 }
 
 // ANCHOR_END: busy
