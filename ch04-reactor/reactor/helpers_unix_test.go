@@ -93,6 +93,20 @@ func pipe(t testing.TB) (rd, wr int) {
 	return p[0], p[1]
 }
 
+// registeredPipe returns a pipe (as pipe does) whose read end is
+// registered with r, and deregistered when the test ends, before the
+// pipe is closed.
+func registeredPipe(t testing.TB, r *Reactor) (reg *Registration, rd, wr int) {
+	t.Helper()
+	rd, wr = pipe(t)
+	reg, err := r.Register(rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { reg.Deregister() })
+	return reg, rd, wr
+}
+
 // drain reads fd until EAGAIN and returns what it read.
 func drain(t testing.TB, fd int) string {
 	t.Helper()

@@ -26,12 +26,7 @@ import (
 // again only after the reader has drained the pipe to EAGAIN.
 func TestPipeReadable(t *testing.T) {
 	r := newReactor(t)
-	rd, wr := pipe(t)
-	reg, err := r.Register(rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg.Deregister()
+	reg, rd, wr := registeredPipe(t, r)
 
 	w := new(counter)
 	f := reg.Readable()
@@ -125,12 +120,7 @@ func TestWritableAfterDrain(t *testing.T) {
 // the waker of the latest poll is the one woken.
 func TestLatestWakerWins(t *testing.T) {
 	r := newReactor(t)
-	rd, wr := pipe(t)
-	reg, err := r.Register(rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg.Deregister()
+	reg, _, wr := registeredPipe(t, r)
 	first, second := new(counter), new(counter)
 	f := reg.Readable()
 	mustPending(t, f, first.cx())
@@ -156,12 +146,7 @@ func TestRegisterErrors(t *testing.T) {
 		t.Errorf("Register(regular file) = %v, want ErrRegularFile", err)
 	}
 
-	rd, _ := pipe(t)
-	reg, err := r.Register(rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg.Deregister()
+	_, rd, _ := registeredPipe(t, r)
 	_, err = r.Register(rd)
 	if want := fmt.Sprintf("reactor: register fd %d: already registered", rd); err == nil || err.Error() != want {
 		t.Errorf("second Register = %v, want %q", err, want)

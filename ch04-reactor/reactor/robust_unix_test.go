@@ -24,12 +24,7 @@ var _ executor.TryParker = (*Reactor)(nil)
 // once, without another wait.
 func TestEdgeWhileNobodyWaits(t *testing.T) {
 	r := newReactor(t)
-	rd, wr := pipe(t)
-	reg, err := r.Register(rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg.Deregister()
+	reg, _, wr := registeredPipe(t, r)
 	if _, err := unix.Write(wr, []byte("x")); err != nil {
 		t.Fatal(err)
 	}
@@ -141,12 +136,7 @@ func TestExecutorOnClosedReactor(t *testing.T) {
 // first hands the direction over.
 func TestSecondWaiterRefused(t *testing.T) {
 	r := newReactor(t)
-	rd, _ := pipe(t)
-	reg, err := r.Register(rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg.Deregister()
+	reg, _, _ := registeredPipe(t, r)
 	w := new(counter)
 	first, second := reg.Readable(), reg.Readable()
 	mustPending(t, first, w.cx())
@@ -217,12 +207,7 @@ func selfWaker(stop *atomic.Bool, polls *atomic.Int64) future.Future[struct{}] {
 // deadline), so the bound does not depend on the machine's speed.
 func TestBusyExecutorStillPolls(t *testing.T) {
 	r := newReactor(t)
-	rd, wr := pipe(t)
-	reg, err := r.Register(rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer reg.Deregister()
+	reg, _, wr := registeredPipe(t, r)
 	ex := executor.NewWith(r)
 	var stop atomic.Bool
 	var polls atomic.Int64
