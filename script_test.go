@@ -320,6 +320,13 @@ func TestScripts(t *testing.T) {
 	if len(files) == 0 {
 		t.Skip("no scripts in testdata/*.txtar yet")
 	}
+	// testscript names a script's work directory after the script, under
+	// WorkdirRoot; a root of its own for each run keeps -count=N runs in
+	// one process from meeting the files of the run before.
+	workRoot, err := os.MkdirTemp(programs.workDir, "run")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".txtar")
 		t.Run(name, func(t *testing.T) {
@@ -346,7 +353,7 @@ func TestScripts(t *testing.T) {
 				RequireExplicitExec: true,
 				RequireUniqueNames:  true,
 				Deadline:            deadline,
-				WorkdirRoot:         programs.workDir,
+				WorkdirRoot:         workRoot,
 			})
 		})
 	}
