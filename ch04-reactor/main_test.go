@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -39,10 +40,38 @@ func reference(data []byte, runes bool) []byte {
 	return out.Bytes()
 }
 
-// hangTimeout is how long TestCountPipeAndSocket lets one run take before
+// hangTimeout is how long a test lets one run of the program take before
 // it calls the run stuck. The runs take milliseconds; this only turns a
 // hang into a failure with a message.
 const hangTimeout = 10 * time.Second
+
+// hung is set once a run has hung: the runs after it fail at once instead
+// of each waiting hangTimeout, so that a lost wake-up costs the package
+// seconds, not minutes.
+var hung atomic.Bool
+
+// runWithin runs the program with stdin fd, as run does, and returns its
+// exit status, or fails the test if it has not finished after hangTimeout.
+// what names the run in the message. Call it from the test's goroutine.
+func runWithin(t *testing.T, what string, args []string, fd int, stdout, stderr *bytes.Buffer) int {
+	t.Helper()
+	if hung.Load() {
+		t.Fatalf("%s: not run: an earlier run hung", what)
+	}
+	var code int
+	finished := make(chan struct{})
+	go func() { defer close(finished); code = run(args, fd, stdout, stderr) }()
+	select {
+	case <-finished:
+		return code
+	case <-time.After(hangTimeout):
+		// Not a speed test: a counter that awaits Readable before
+		// EAGAIN, or a reactor that loses an edge, waits for ever.
+		hung.Store(true)
+		t.Fatalf("%s: no result after %v: the counter is stuck waiting", what, hangTimeout)
+		return 0
+	}
+}
 
 // testInput holds lines that break line counters: CRLF, empty lines, a lone
 // "\r", invalid UTF-8, a line longer than one read (64 KiB), and no "\n"
@@ -106,16 +135,7 @@ func TestCountPipeAndSocket(t *testing.T) {
 						args = []string{"-runes"}
 					}
 					var stdout, stderr bytes.Buffer
-					var code int
-					finished := make(chan struct{})
-					go func() { defer close(finished); code = run(args, r, &stdout, &stderr) }()
-					select {
-					case <-finished:
-					case <-time.After(hangTimeout):
-						// Not a speed test: a counter that awaits Readable
-						// before EAGAIN waits for an edge that never comes.
-						t.Fatalf("seed %d: no result after %v: the counter is stuck waiting", seed, hangTimeout)
-					}
+					code := runWithin(t, fmt.Sprintf("seed %d", seed), args, r, &stdout, &stderr)
 					<-done
 					if code != 0 || stderr.Len() > 0 {
 						t.Fatalf("exit status %d, stderr %q", code, stderr.String())
@@ -155,9 +175,11 @@ func TestAlreadyNonblocking(t *testing.T) {
 	if err := unix.SetNonblock(p[0], true); err != nil {
 		t.Fatal(err)
 	}
-	go feed(t, p[1], []byte("x\n"), 0)
+	done := make(chan struct{})
+	go func() { defer close(done); feed(t, p[1], []byte("x\n"), 0) }()
+	defer func() { <-done }() // feed reports through t: wait for it before the test ends
 	var stdout, stderr bytes.Buffer
-	if code := run(nil, p[0], &stdout, &stderr); code != 0 || stdout.String() != "1 x\n" {
+	if code := runWithin(t, "already non-blocking", nil, p[0], &stdout, &stderr); code != 0 || stdout.String() != "1 x\n" {
 		t.Fatalf("exit status %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
 	}
 	if !nonblocking(t, p[0]) {
