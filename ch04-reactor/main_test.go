@@ -260,6 +260,7 @@ func testSignalRestoresFlag(t *testing.T, sig syscall.Signal) {
 	// the reads below with an error instead of a hang.
 	watchdog := time.AfterFunc(20*time.Second, func() { cmd.Process.Kill() })
 	defer watchdog.Stop()
+	defer cmd.Process.Kill() // a test that fails early leaves no child behind
 	out := bufio.NewReader(stdout)
 
 	// Once the child has counted a line, it has set the flag and is
