@@ -1,8 +1,6 @@
 package asyncbook_test
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -86,27 +84,5 @@ exec ch04-reactor &
 				}
 			}
 		})
-	}
-}
-
-// TestScriptsFollowTheRules runs checkScriptCommands over every script in
-// testdata, so that a script that breaks a rule is named even when only
-// some scripts are run.
-func TestScriptsFollowTheRules(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("testdata", "*.txtar"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(files) == 0 {
-		t.Fatal("no scripts in testdata")
-	}
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, p := range checkScriptCommands(filepath.ToSlash(f), data) {
-			t.Error(p)
-		}
 	}
 }
