@@ -112,11 +112,8 @@ func findRoot() (string, error) {
 }
 
 // buildCmd builds the book into out (relative to the root unless absolute).
+// The output directory is checked first, so a refused -o costs no build.
 func buildCmd(root, out string) error {
-	s, err := build(root)
-	if err != nil {
-		return err
-	}
 	cfg, err := loadConfig(root)
 	if err != nil {
 		return err
@@ -129,6 +126,10 @@ func buildCmd(root, out string) error {
 		return err
 	}
 	if err := checkOutDir(root, filepath.Join(root, cfg.Book.Src), out); err != nil {
+		return err
+	}
+	s, err := build(root)
+	if err != nil {
 		return err
 	}
 	if err := s.write(out); err != nil {
