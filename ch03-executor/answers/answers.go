@@ -36,19 +36,29 @@ func Eager[T any](f future.Future[T], limit int) future.Future[T] {
 }
 
 type eager[T any] struct {
-	f       future.Future[T]
-	limit   int
-	polling atomic.Bool // inside f.Poll
-	woke    atomic.Bool // f woke itself while polling was set
-	outer   atomic.Value
+	f     future.Future[T]
+	limit int
+	state atomic.Int32 // notPolling, polling or wokeWhilePolling
+	outer atomic.Value // a wakerBox: the waker of Eager's own task
 }
 
+// An eager future's states. Wake and Poll each decide with one atomic
+// step, so a wake that lands as a poll ends is either seen by Poll or
+// passed on to the task, never dropped.
+const (
+	notPolling int32 = iota
+	polling
+	wokeWhilePolling
+)
+
+// wakerBox keeps one concrete type in eager.outer, whatever the waker.
+type wakerBox struct{ w future.Waker }
+
 func (e *eager[T]) Wake() {
-	if e.polling.Load() {
-		e.woke.Store(true)
-		return
+	if e.state.CompareAndSwap(polling, wokeWhilePolling) {
+		return // Poll will poll f again at once
 	}
-	e.outer.Load().(future.Waker).Wake() // a wake from outside the poll
+	e.outer.Load().(wakerBox).w.Wake() // a wake from outside the poll
 }
 
 // ANCHOR_END: ex2-1
@@ -56,14 +66,12 @@ func (e *eager[T]) Wake() {
 // ANCHOR: ex2-2
 
 func (e *eager[T]) Poll(cx *future.Context) future.Poll[T] {
-	e.outer.Store(cx.Waker())
+	e.outer.Store(wakerBox{cx.Waker()})
 	inner := future.NewContext(e)
 	for range e.limit {
-		e.woke.Store(false)
-		e.polling.Store(true)
+		e.state.Store(polling)
 		p := e.f.Poll(inner)
-		e.polling.Store(false)
-		if p.IsDone() || !e.woke.Load() {
+		if e.state.Swap(notPolling) != wokeWhilePolling || p.IsDone() {
 			return p
 		}
 	}
