@@ -315,7 +315,7 @@ func timers(out io.Writer) error {
 	start := time.Now()
 	waits := 0
 	var last reactor.Wait
-	r.OnWait(func(w reactor.Wait) { // called on this goroutine, inside Park
+	r.OnWait(func(w reactor.Wait) { // called on this goroutine, inside Park or TryPark
 		waits++
 		last = w
 	})

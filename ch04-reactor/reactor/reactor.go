@@ -57,8 +57,8 @@ type event struct {
 	wake        bool // the cross-thread wake-up; fd is meaningless
 }
 
-// Wait describes one wait system call (epoll_wait or kevent) that Park
-// made. OnWait reports them.
+// Wait describes one wait system call (epoll_wait or kevent) that Park or
+// TryPark made. OnWait reports them.
 type Wait struct {
 	Timeout time.Duration // the timeout given to the kernel; -1 means none
 	Events  int           // how many events the kernel returned, the wake-up included
@@ -147,10 +147,11 @@ func (r *Reactor) Close() error {
 	return err
 }
 
-// OnWait makes Park call fn after each wait system call returns, on the
-// goroutine that called Park, before Park wakes anyone. A nil fn stops the
-// reports. It is how the chapter's program shows that the reactor sleeps
-// in the kernel instead of spinning.
+// OnWait makes Park and TryPark call fn after each wait system call
+// returns, on the goroutine that called them, before they wake anyone.
+// TryPark's waits have a Timeout of 0: they look without sleeping. A nil
+// fn stops the reports. It is how the chapter's program shows that the
+// reactor sleeps in the kernel instead of spinning.
 func (r *Reactor) OnWait(fn func(Wait)) {
 	r.mu.Lock()
 	r.onWait = fn
