@@ -718,6 +718,11 @@ func runProgram(root, exe string, c command, timeout time.Duration) ([]byte, int
 	cmd.Stdout = &out
 	cmd.Stderr = &out // the same writer: exec gives the child one pipe for both
 	cmd.WaitDelay = 5 * time.Second
+	// A group of its own, as the scripts' run gives: a timeout kills the
+	// program and whatever it started, and so does the harness's cleanup
+	// on the way out (liveGroups).
+	cmd.SysProcAttr = newGroupAttr()
+	cmd.Cancel = func() error { signalGroup(cmd.Process, killSignal); return nil }
 	if c.StdinFile != "" {
 		f, err := os.Open(filepath.Join(root, filepath.FromSlash(c.StdinFile)))
 		if err != nil {
@@ -728,7 +733,12 @@ func runProgram(root, exe string, c command, timeout time.Duration) ([]byte, int
 	} else {
 		cmd.Stdin = bytes.NewReader(c.Stdin) // not an *os.File, so exec makes a pipe
 	}
-	err := cmd.Run()
+	err := cmd.Start()
+	if err == nil {
+		liveGroups.Store(cmd.Process.Pid, cmd.Process)
+		err = cmd.Wait()
+		liveGroups.Delete(cmd.Process.Pid)
+	}
 	if ctx.Err() != nil {
 		return nil, 0, fmt.Errorf("%w after %v; output so far:\n%s", errTimedOut, timeout, out.Bytes())
 	}
