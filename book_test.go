@@ -39,7 +39,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path"
@@ -148,26 +147,12 @@ func loadBook(bookDir string) ([]*outputBlock, []problem) {
 		c.report("book", 0, "%v", err)
 		return c.blocks, c.problems
 	}
-	var pages []string
-	err = filepath.WalkDir(bookDir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if !d.IsDir() && strings.HasSuffix(p, ".md") {
-			pages = append(pages, p)
-		}
-		return nil
-	})
-	if err != nil {
-		c.report(c.rel(bookDir), 0, "%v", err)
-		return c.blocks, c.problems
-	}
-	listed := c.checkSummary()
+	// The SUMMARY rules (every link leads to a page, every page is
+	// listed) are mdbook's, shared with the renderer.
+	pages := c.res.Listed(bookDir, c.res.Summary(bookDir))
+	c.checkPage(filepath.Join(bookDir, "SUMMARY.md"))
 	for _, p := range pages {
 		c.checkPage(p)
-		if p != filepath.Join(bookDir, "SUMMARY.md") && !listed[p] {
-			c.report(c.rel(p), 1, "page is not listed in %s", c.rel(filepath.Join(bookDir, "SUMMARY.md")))
-		}
 	}
 	c.checkDocAnchors()
 	for _, p := range c.res.Problems {
@@ -196,17 +181,6 @@ func (c *checker) rel(p string) string { return c.res.Rel(p) }
 // inRoot reports whether the absolute path p, after following symbolic
 // links, is inside the repository root.
 func (c *checker) inRoot(p string) bool { return c.res.InRoot(p) }
-
-// checkSummary checks that every link in SUMMARY.md leads to a page, and
-// returns the set of pages listed (absolute paths). The rules are
-// mdbook.Resolver.Summary's, shared with the renderer.
-func (c *checker) checkSummary() map[string]bool {
-	listed := make(map[string]bool)
-	for _, e := range c.res.Summary(c.bookDir).Pages() {
-		listed[filepath.Join(c.bookDir, filepath.FromSlash(e.Path))] = true
-	}
-	return listed
-}
 
 // Anchor markers, as mdBook matches them (mdbook.AnchorStart, AnchorEnd).
 var anchorStart, anchorEnd = mdbook.AnchorStart, mdbook.AnchorEnd

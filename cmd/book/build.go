@@ -104,7 +104,7 @@ func build(root string) (*site, error) {
 	s := &site{files: make(map[string][]byte)}
 	summary := res.Summary(b.bookDir)
 	s.watch = append(s.watch, configFile(root), b.bookDir)
-	b.checkListed(summary)
+	res.Listed(b.bookDir, summary)
 	for _, e := range summary.Pages() {
 		if b.byPath[e.Path] != nil || !fileExists(filepath.Join(b.bookDir, filepath.FromSlash(e.Path))) {
 			continue // listed twice (one page), or missing (reported)
@@ -132,26 +132,6 @@ func build(root string) (*site, error) {
 		return s, err
 	}
 	return s, nil
-}
-
-// checkListed reports every page under the book directory that SUMMARY.md
-// does not list.
-func (b *builder) checkListed(summary *mdbook.Summary) {
-	listed := make(map[string]bool)
-	for _, e := range summary.Pages() {
-		listed[e.Path] = true
-	}
-	filepath.WalkDir(b.bookDir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".md") {
-			return nil
-		}
-		rel, _ := filepath.Rel(b.bookDir, p)
-		rel = filepath.ToSlash(rel)
-		if rel != "SUMMARY.md" && !listed[rel] {
-			b.res.Report(b.res.Rel(p), 1, "page is not listed in %s", b.res.Rel(filepath.Join(b.bookDir, "SUMMARY.md")))
-		}
-		return nil
-	})
 }
 
 // parse expands a page's includes, renders its Markdown and collects its

@@ -1,6 +1,7 @@
 package mdbook
 
 import (
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -132,6 +133,35 @@ func (s *Summary) Pages() []Entry {
 		if e.Path != "" {
 			pages = append(pages, e)
 		}
+	}
+	return pages
+}
+
+// Listed walks bookDir for its pages (every .md file but SUMMARY.md),
+// reports each one that s does not list, and returns them all, as absolute
+// paths in walk order.
+func (r *Resolver) Listed(bookDir string, s *Summary) []string {
+	listed := make(map[string]bool)
+	for _, e := range s.Pages() {
+		listed[filepath.Join(bookDir, filepath.FromSlash(e.Path))] = true
+	}
+	summary := filepath.Join(bookDir, "SUMMARY.md")
+	var pages []string
+	err := filepath.WalkDir(bookDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".md") || p == summary {
+			return nil
+		}
+		pages = append(pages, p)
+		if !listed[p] {
+			r.Report(r.Rel(p), 1, "page is not listed in %s", r.Rel(summary))
+		}
+		return nil
+	})
+	if err != nil {
+		r.Report(r.Rel(bookDir), 0, "%v", err)
 	}
 	return pages
 }
