@@ -31,6 +31,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/asyncbook/asyncbook/cmd/book/mdbook"
 )
 
 const (
@@ -98,8 +100,16 @@ func (c *checker) parseCheckOptions(where string, lines []string, f *fence) (che
 	return o, true
 }
 
-// includeLine matches a line that is one mdBook include and nothing else.
-var includeLine = regexp.MustCompile(`^\s*\{\{\s*#(?:include|rustdoc_include)\s+([^}]+)\}\}\s*$`)
+// includeTarget returns what l includes (PATH[:ANCHOR]) if l is one mdBook
+// include and nothing else, matched by mdbook.Link as the resolver does.
+func includeTarget(l string) (string, bool) {
+	t := strings.TrimSpace(l)
+	m := mdbook.Link.FindStringSubmatch(t)
+	if m == nil || len(m[0]) != len(t) || (m[1] != "include" && m[1] != "rustdoc_include") {
+		return "", false
+	}
+	return m[2], true
+}
 
 // isListing reports whether a block's body is only include lines.
 func isListing(body []string) bool {
@@ -107,7 +117,7 @@ func isListing(body []string) bool {
 		return false
 	}
 	for _, l := range body {
-		if !includeLine.MatchString(l) {
+		if _, ok := includeTarget(l); !ok {
 			return false
 		}
 	}
@@ -172,7 +182,8 @@ func (c *checker) checkListing(page string, lines []string, f *fence, opts check
 	where := c.rel(page)
 	file, n := "", 0
 	for i, l := range f.body {
-		target := strings.Fields(includeLine.FindStringSubmatch(l)[1])
+		arg, _ := includeTarget(l)
+		target := strings.Fields(arg)
 		if len(target) == 0 {
 			return
 		}
