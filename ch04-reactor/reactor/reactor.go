@@ -174,20 +174,25 @@ func (r *Reactor) OnWait(fn func(Wait)) {
 func (r *Reactor) Park() {
 	r.parkMu.Lock()
 	defer r.parkMu.Unlock()
+	r.wakers = wakeAll(r.park(r.wakers[:0]))
+}
 
+// park is Park's turn without the wake-ups: it appends the wakers to
+// wakers and returns them. Only Park and Turn call it, under parkMu.
+func (r *Reactor) park(wakers []future.Waker) []future.Waker {
 	r.sleeping.Store(true)
 	if r.token.Swap(false) {
 		// Unparked before we could sleep: don't wait, but do not let
 		// the timers go stale either.
 		r.sleeping.Store(false)
-		r.dispatch(nil, nil)
-		return
+		return r.dispatch(nil, nil, wakers)
 	}
-	r.turn(true)
-	// Wakers called by the turn unparked us (the executor does that
-	// when it queues a task); we are returning anyway, so that token is
-	// spent.
+	wakers = r.turn(true, wakers)
+	// Wakers called after the turn will unpark us (the executor does
+	// that when it queues a task); we are returning anyway, so that
+	// token is spent.
 	r.token.Store(false)
+	return wakers
 }
 
 // ANCHOR_END: park
@@ -203,24 +208,45 @@ func (r *Reactor) Park() {
 func (r *Reactor) TryPark() {
 	r.parkMu.Lock()
 	defer r.parkMu.Unlock()
-	r.turn(false)
+	r.wakers = wakeAll(r.turn(false, r.wakers[:0]))
 }
 
 // ANCHOR_END: trypark
 
+// ANCHOR: turn-api
+
+// Turn is Park (if block is set) or TryPark (if not) for a scheduler with
+// many workers: instead of calling the wakers it collected, it appends them
+// to wakers and returns the slice, so that the caller can queue the tasks
+// behind them in one batch, on its own worker, and decide how many idle
+// workers to wake. The caller owns the wakers and must wake (or otherwise
+// schedule) every one of them. Turn shares Park's one-token protocol with
+// Unpark, and like Park it is serialised: one turn at a time.
+func (r *Reactor) Turn(block bool, wakers []future.Waker) []future.Waker {
+	r.parkMu.Lock()
+	defer r.parkMu.Unlock()
+	if block {
+		return r.park(wakers)
+	}
+	return r.turn(false, wakers)
+}
+
+// ANCHOR_END: turn-api
+
 // ANCHOR: turn
 
-// turn makes one wait in the kernel and dispatches what it returns. If
-// block is set, the wait lasts until the earliest timer (or for ever, if
-// there is none); if not, it does not wait at all. A signal that
-// interrupts the wait makes turn wait again, with a fresh timeout. Only
-// Park and TryPark call it, under parkMu.
-func (r *Reactor) turn(block bool) {
+// turn makes one wait in the kernel and dispatches what it returns,
+// appending the wakers to wake to wakers. If block is set, the wait lasts
+// until the earliest timer (or for ever, if there is none); if not, it
+// does not wait at all. A signal that interrupts the wait makes turn wait
+// again, with a fresh timeout. Only Park, TryPark and Turn call it, under
+// parkMu.
+func (r *Reactor) turn(block bool, wakers []future.Waker) []future.Waker {
 	for {
 		timeout, closed := r.timeout(block)
 		if closed {
 			r.parkClosed(block)
-			return
+			return wakers
 		}
 		n, err := r.p.wait(r.events, timeout)
 		if err == errInterrupted {
@@ -236,8 +262,7 @@ func (r *Reactor) turn(block bool) {
 		for _, ev := range r.events[:n] {
 			w.Woken = w.Woken || ev.wake
 		}
-		r.dispatch(r.events[:n], &w)
-		return
+		return r.dispatch(r.events[:n], &w, wakers)
 	}
 }
 
@@ -278,11 +303,10 @@ func (r *Reactor) parkClosed(block bool) {
 
 // dispatch records the readiness in evs, expires the timers whose
 // deadlines have passed, reports the wait w (if any) to the OnWait hook,
-// and then wakes every waker it collected, in this order: descriptors
-// first, then timers by deadline. Only Park and TryPark call it, under
-// parkMu, so it can reuse one buffer for the wakers from turn to turn.
-func (r *Reactor) dispatch(evs []event, w *Wait) {
-	wakers := r.wakers[:0]
+// and appends to wakers the wakers of what is now ready, in this order:
+// descriptors first, then timers by deadline. It wakes nobody: the caller
+// does, outside every lock (Park and TryPark with wakeAll).
+func (r *Reactor) dispatch(evs []event, w *Wait, wakers []future.Waker) []future.Waker {
 	r.mu.Lock()
 	for _, ev := range evs {
 		if ev.wake {
@@ -303,7 +327,7 @@ func (r *Reactor) dispatch(evs []event, w *Wait) {
 	if w != nil && hook != nil {
 		hook(*w)
 	}
-	r.wakers = wakeAll(wakers)
+	return wakers
 }
 
 // ANCHOR_END: dispatch
