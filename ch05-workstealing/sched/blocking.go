@@ -1,0 +1,127 @@
+package sched
+
+import (
+	"runtime/debug"
+	"sync"
+
+	"github.com/asyncbook/asyncbook/ch02-futures/future"
+	"github.com/asyncbook/asyncbook/ch03-executor/executor"
+)
+
+// defaultBlockingThreads bounds the blocking pool. A blocking call holds
+// a whole goroutine (and an OS thread while it is in the kernel), so the
+// pool is large compared with the workers, but bounded: tokio's default
+// is 512 threads.
+const defaultBlockingThreads = 64
+
+// ANCHOR: blocking
+
+// SpawnBlocking runs fn on rt's blocking pool, a bounded set of
+// goroutines apart from the workers, and returns a future of its result.
+// It is for work that would hold a worker hostage: a read of a regular
+// file (which no reactor can make non-blocking), a DNS lookup through the
+// C library, a long computation. The future may be awaited from any task.
+// fn runs to its end once started; a panic in it becomes a
+// *executor.PanicError, and runtime.Goexit executor.ErrGoexit. If rt shuts down before fn starts, fn never runs
+// and the future is done with ErrShutdown.
+func SpawnBlocking[T any](rt *Runtime, fn func() (T, error)) future.Future[future.Result[T]] {
+	p := new(future.Promise[future.Result[T]])
+	rt.blocking.submit(blockingJob{
+		run: func() {
+			returned := false
+			defer func() {
+				if returned {
+					return
+				}
+				if v := recover(); v != nil {
+					p.Set(future.Err[T](&executor.PanicError{Value: v, Stack: debug.Stack()}))
+				} else {
+					p.Set(future.Err[T](executor.ErrGoexit))
+				}
+			}()
+			v, err := fn()
+			returned = true
+			p.Set(future.Result[T]{Value: v, Err: err})
+		},
+		drop: func() { p.Set(future.Err[T](ErrShutdown)) },
+	})
+	return p
+}
+
+// ANCHOR_END: blocking
+
+type blockingJob struct {
+	run  func() // does the work and completes the future
+	drop func() // completes the future with ErrShutdown instead
+}
+
+// A blockingPool starts a goroutine per job, up to max at once; the
+// jobs beyond that wait in a queue for one to be free. A goroutine with
+// an empty queue ends, so an idle pool holds nothing.
+type blockingPool struct {
+	mu      sync.Mutex
+	queue   []blockingJob
+	running int
+	max     int
+	closed  bool
+	done    sync.WaitGroup
+}
+
+func (p *blockingPool) submit(j blockingJob) {
+	p.mu.Lock()
+	if p.closed {
+		p.mu.Unlock()
+		j.drop()
+		return
+	}
+	p.queue = append(p.queue, j)
+	if p.running < p.max {
+		p.running++
+		p.done.Add(1)
+		go p.serve()
+	}
+	p.mu.Unlock()
+}
+
+// serve runs jobs until the queue is empty. A job whose function calls
+// runtime.Goexit ends the goroutine; the deferred call gives its place
+// in the pool back.
+func (p *blockingPool) serve() {
+	counted := true
+	defer func() {
+		if counted {
+			p.mu.Lock()
+			p.running--
+			p.mu.Unlock()
+		}
+		p.done.Done()
+	}()
+	for {
+		p.mu.Lock()
+		if len(p.queue) == 0 || p.closed {
+			p.running--
+			counted = false
+			p.mu.Unlock()
+			return
+		}
+		j := p.queue[0]
+		p.queue[0] = blockingJob{}
+		p.queue = p.queue[1:]
+		p.mu.Unlock()
+		j.run()
+	}
+}
+
+// close drops the jobs that have not started and waits for the running
+// ones to end.
+func (p *blockingPool) close() {
+	p.mu.Lock()
+	p.closed = true
+	dropped := p.queue
+	p.queue = nil
+	p.mu.Unlock()
+	for _, j := range dropped {
+		j.drop()
+	}
+	p.done.Wait()
+}

@@ -1,0 +1,197 @@
+package sched
+
+import (
+	"sync"
+	"sync/atomic"
+)
+
+// ANCHOR: ring
+
+// ringSize is the capacity of a worker's local queue, as in Go's P
+// (runq [256]guintptr in runtime/runtime2.go).
+const ringSize = 256
+
+// A ring is a worker's local run queue: a bounded circular buffer that
+// only its owner pushes to, and that the owner and thieves both take
+// from. head and tail count forever and wrap; head == tail means empty.
+// Slots are atomic so that a thief may read a slot that the owner is
+// about to overwrite; the thief's CAS on head then fails and it discards
+// what it read. This is runqput, runqget and runqgrab from
+// runtime/proc.go.
+type ring struct {
+	head atomic.Uint32 // next slot to take: the owner and thieves CAS it
+	tail atomic.Uint32 // next slot to fill: only the owner writes it
+	buf  [ringSize]atomic.Pointer[header]
+}
+
+// push adds h at the tail. Only the owner calls it. It reports false,
+// having done nothing, if the ring is full.
+func (q *ring) push(h *header) bool {
+	t := q.tail.Load()
+	if t-q.head.Load() >= ringSize {
+		return false
+	}
+	q.buf[t%ringSize].Store(h)
+	q.tail.Store(t + 1) // publishes the slot to thieves
+	return true
+}
+
+// pop takes the task at the head, or returns nil if the ring is empty.
+// Only the owner calls it; it races with thieves through the CAS.
+func (q *ring) pop() *header {
+	for {
+		h, t := q.head.Load(), q.tail.Load()
+		if h == t {
+			return nil
+		}
+		x := q.buf[h%ringSize].Load()
+		if q.head.CompareAndSwap(h, h+1) {
+			return x
+		}
+	}
+}
+
+// ANCHOR_END: ring
+
+// len is how many tasks the ring holds, as seen at one moment.
+func (q *ring) len() uint32 { return q.tail.Load() - q.head.Load() }
+
+// ANCHOR: steal
+
+// stealInto moves half of q's tasks (rounded up) to the tail of dst and
+// returns one of them for the thief to run at once, or nil if q was
+// empty. dst must be the thief's own ring, and empty: the tasks are copied
+// into slots past dst's tail, which no one else reads, and published by
+// one store to dst.tail. This is runqsteal and runqgrab.
+func (q *ring) stealInto(dst *ring) *header {
+	dt := dst.tail.Load()
+	for {
+		h, t := q.head.Load(), q.tail.Load()
+		n := t - h
+		n -= n / 2 // half, rounded up: a ring with one task gives it up
+		if n == 0 {
+			return nil
+		}
+		if n > ringSize/2 {
+			continue // read head and tail at different times; again
+		}
+		for i := range n {
+			dst.buf[(dt+i)%ringSize].Store(q.buf[(h+i)%ringSize].Load())
+		}
+		if !q.head.CompareAndSwap(h, h+n) {
+			continue // the owner or another thief got there first
+		}
+		x := dst.buf[(dt+n-1)%ringSize].Load()
+		if n > 1 {
+			dst.tail.Store(dt + n - 1)
+		}
+		return x
+	}
+}
+
+// ANCHOR_END: steal
+
+// ANCHOR: overflow
+
+// grabHalf takes the older half of a full ring, for its owner to move to
+// the global queue (runqputslow). It returns them linked through next, or
+// nil if thieves emptied part of the ring meanwhile; the owner then
+// simply pushes again.
+func (q *ring) grabHalf() (first, last *header, n int32) {
+	h, t := q.head.Load(), q.tail.Load()
+	m := (t - h) / 2
+	if m != ringSize/2 {
+		return nil, nil, 0
+	}
+	for i := range m {
+		x := q.buf[(h+i)%ringSize].Load()
+		if first == nil {
+			first = x
+		} else {
+			last.next = x
+		}
+		last = x
+	}
+	if !q.head.CompareAndSwap(h, h+m) {
+		return nil, nil, 0
+	}
+	last.next = nil
+	return first, last, int32(m)
+}
+
+// ANCHOR_END: overflow
+
+// ANCHOR: global
+
+// The global queue holds tasks that no worker owns yet: spawned or woken
+// from outside the runtime, or moved out of a full ring. It is a linked
+// list through header.next under one mutex (Go's sched.runq under
+// sched.lock); n lets a worker see that it is empty without the lock.
+type globalQueue struct {
+	mu          sync.Mutex
+	first, last *header
+	n           atomic.Int32
+	closed      bool // Shutdown has drained it for good
+}
+
+// push appends the list first..last of n tasks, unless the queue is
+// closed: then it reports false and the caller still owns the tasks.
+func (g *globalQueue) push(first, last *header, n int32) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return false
+	}
+	if g.last == nil {
+		g.first = first
+	} else {
+		g.last.next = first
+	}
+	g.last = last
+	g.n.Add(n)
+	return true
+}
+
+// close empties the queue for good and returns what it held.
+func (g *globalQueue) close() []*header {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.closed = true
+	var hs []*header
+	for h := g.first; h != nil; h = h.next {
+		hs = append(hs, h)
+	}
+	g.first, g.last = nil, nil
+	g.n.Store(0)
+	return hs
+}
+
+// popInto takes up to max tasks: it returns the first and pushes the
+// rest onto dst, the caller's own ring, which has room for them.
+func (g *globalQueue) popInto(dst *ring, max int32) *header {
+	if g.n.Load() == 0 {
+		return nil
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	x := g.first
+	if x == nil {
+		return nil
+	}
+	take := min(g.n.Load(), max)
+	g.first = x.next
+	for range take - 1 {
+		y := g.first
+		g.first = y.next
+		y.next = nil
+		dst.push(y)
+	}
+	if g.first == nil {
+		g.last = nil
+	}
+	x.next = nil
+	g.n.Add(-take)
+	return x
+}
+
+// ANCHOR_END: global

@@ -1,0 +1,288 @@
+package sched
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/asyncbook/asyncbook/ch02-futures/future"
+	"github.com/asyncbook/asyncbook/ch03-executor/executor"
+	"github.com/asyncbook/asyncbook/ch04-reactor/reactor"
+)
+
+// ANCHOR: runtime
+
+// A Runtime runs tasks on a fixed set of workers, each a goroutine with
+// its own run queue, and drives a reactor for I/O and timers. Create one
+// with New and stop it with Shutdown.
+type Runtime struct {
+	workers  []*worker
+	global   globalQueue
+	reactor  *reactor.Reactor
+	blocking blockingPool
+
+	// Idle workers. A worker parks either in the reactor (at most one
+	// at a time: polling) or on its own token (idle, a stack).
+	nspinning atomic.Int32 // workers looking for work to steal
+	nidle     atomic.Int32 // workers parked, or about to park, either way
+	polling   atomic.Bool  // a worker owns the reactor's blocking turn
+	inReactor atomic.Bool  // and is parked in it, or about to be
+	peeking   atomic.Bool  // a busy worker is taking a turn that does not block
+	idleMu    sync.Mutex
+	idle      []*worker
+
+	closing atomic.Bool
+	stopped sync.WaitGroup // one per worker goroutine
+	down    sync.Once
+
+	strayMu sync.Mutex
+	strays  []error // panics of wakers called outside any task
+
+	steal bool // idle workers steal; off only in a benchmark
+}
+
+// ANCHOR_END: runtime
+
+// New starts a Runtime with n workers, or runtime.GOMAXPROCS(0) if n is
+// zero or less, and a reactor for them to share. It fails only if the
+// reactor cannot be created (reactor.ErrUnsupported on a system without
+// epoll or kqueue).
+func New(n int) (*Runtime, error) {
+	return newRuntime(n, true)
+}
+
+func newRuntime(n int, steal bool) (*Runtime, error) {
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	r, err := reactor.New()
+	if err != nil {
+		return nil, fmt.Errorf("sched: %w", err)
+	}
+	rt := &Runtime{reactor: r, steal: steal}
+	rt.blocking.max = defaultBlockingThreads
+	rt.workers = make([]*worker, n)
+	for i := range rt.workers {
+		rt.workers[i] = &worker{rt: rt, id: i, token: make(chan struct{}, 1)}
+	}
+	rt.stopped.Add(n)
+	for _, w := range rt.workers {
+		go w.main()
+	}
+	return rt, nil
+}
+
+// Workers returns how many workers rt runs.
+func (rt *Runtime) Workers() int { return len(rt.workers) }
+
+// Reactor returns the reactor rt drives, for registering descriptors.
+// Its Readable and Writable futures, like Sleep's, may be awaited by
+// rt's tasks. Shutdown closes it.
+func (rt *Runtime) Reactor() *reactor.Reactor { return rt.reactor }
+
+// Sleep returns a future that is done once d has passed; see
+// reactor.Reactor.Sleep. The workers' reactor turns fire it.
+func (rt *Runtime) Sleep(d time.Duration) future.Future[struct{}] {
+	return rt.reactor.Sleep(d)
+}
+
+// ANCHOR: spawn
+
+// Spawn starts f as a new task on rt and returns its handle. It may be
+// called from any goroutine. The task goes on the global queue, where any
+// worker may take it; from inside a task, SpawnFrom is cheaper. After
+// Shutdown the task is not run: its handle reports ErrShutdown.
+func Spawn[T any](rt *Runtime, f future.Future[T]) *JoinHandle[T] {
+	t := newTask(rt, f)
+	if !rt.inject(&t.h) {
+		t.stop(ErrShutdown)
+	}
+	return t
+}
+
+// SpawnFrom starts f as a new task on the runtime of the task that is
+// polling with cx, and returns its handle. The new task goes into the
+// LIFO slot of the worker that runs the current task, to be polled next
+// on the same core, as Go's newproc puts a new goroutine in runnext. It
+// panics if cx is not the Context of a task of a Runtime being polled on
+// this goroutine: Go has no thread-local "current worker", so the
+// Context is how a task says where it runs.
+func SpawnFrom[T any](cx *future.Context, f future.Future[T]) *JoinHandle[T] {
+	h, ok := cx.Waker().(*header)
+	if !ok || h.w == nil {
+		panic("sched: SpawnFrom called outside a task's poll")
+	}
+	w := h.w
+	t := newTask(w.rt, f)
+	w.pushNext(&t.h)
+	return t
+}
+
+// ANCHOR_END: spawn
+
+// BlockOn spawns f on rt and blocks the calling goroutine until it is
+// done, then returns its value, or the error that stopped it. It must
+// not be called from inside a task: that would block a worker.
+func BlockOn[T any](rt *Runtime, f future.Future[T]) (T, error) {
+	return executor.BlockOn[future.Result[T]](Spawn(rt, f)).Get()
+}
+
+// ANCHOR: inject
+
+// inject puts a task that was spawned or woken outside the runtime's
+// workers on the global queue, and makes sure a worker will look. Once
+// Shutdown has closed the queue, it reports false.
+func (rt *Runtime) inject(h *header) bool {
+	h.next = nil
+	if !rt.global.push(h, h, 1) {
+		return false
+	}
+	rt.wakep()
+	return true
+}
+
+// ANCHOR_END: inject
+
+// ANCHOR: wakep
+
+// wakep wakes one idle worker to look for work, unless a worker is
+// already spinning (looking), or none is idle. This is wakep in
+// runtime/proc.go: a spinning worker that finds work wakes the next
+// one, so parallelism ramps up one worker at a time, and a burst of
+// spawns costs one kernel wake-up, not one each. A worker is woken from
+// its token first; only if none is parked there is the reactor's turn
+// interrupted.
+func (rt *Runtime) wakep() {
+	if rt.nidle.Load() == 0 || rt.nspinning.Load() != 0 ||
+		!rt.nspinning.CompareAndSwap(0, 1) {
+		return
+	}
+	if rt.wakeIdle() {
+		return // the woken worker counts as the spinning one
+	}
+	rt.nspinning.Add(-1)
+	if rt.inReactor.Load() {
+		rt.reactor.Unpark()
+	}
+}
+
+// wakeIdle wakes a worker parked on its token, if there is one, and
+// hands it the spinning state the caller has already counted.
+func (rt *Runtime) wakeIdle() bool {
+	rt.idleMu.Lock()
+	n := len(rt.idle)
+	if n == 0 {
+		rt.idleMu.Unlock()
+		return false
+	}
+	w := rt.idle[n-1]
+	rt.idle = rt.idle[:n-1]
+	w.parked, w.handoff = false, true
+	rt.nidle.Add(-1)
+	rt.idleMu.Unlock()
+	select {
+	case w.token <- struct{}{}:
+	default: // a token is already there; one is enough
+	}
+	return true
+}
+
+// ANCHOR_END: wakep
+
+// release takes a finished task off its live list.
+func (rt *Runtime) release(h *header) {
+	if h.home > 0 {
+		rt.workers[h.home-1].live.remove(h)
+	}
+}
+
+// stray records the panic of a waker that the runtime called outside
+// any task, so that one broken waker does not stop a worker. Shutdown
+// reports them.
+func (rt *Runtime) stray(v any) {
+	rt.strayMu.Lock()
+	rt.strays = append(rt.strays, fmt.Errorf("sched: a waker panicked: %v", v))
+	rt.strayMu.Unlock()
+}
+
+// ANCHOR: shutdown
+
+// Shutdown stops rt: every worker finishes the poll it is in and stops;
+// then every task still pending is cancelled (its future's Cancel runs)
+// and finished with ErrShutdown, so whoever awaits it is woken; the
+// blocking pool waits for the functions it is running; and the reactor
+// is closed. Shutdown returns when all of that is done. It must not be
+// called from inside a task. Calling it again does nothing.
+//
+// The error it returns joins the panics of wakers that the runtime
+// called outside any task, if there were any.
+func (rt *Runtime) Shutdown() error {
+	var err error
+	rt.down.Do(func() {
+		rt.closing.Store(true)
+		for _, w := range rt.workers {
+			select {
+			case w.token <- struct{}{}:
+			default:
+			}
+		}
+		rt.reactor.Unpark()
+		rt.stopped.Wait()
+		for _, h := range rt.abandoned() {
+			h.self.stop(ErrShutdown)
+		}
+		rt.blocking.close()
+		err = errors.Join(rt.reactor.Close(), errors.Join(rt.strays...))
+	})
+	return err
+}
+
+// ANCHOR_END: shutdown
+
+// abandoned closes the global queue and every live list, and returns
+// every task that is not complete: on a queue, or on a list. A task may
+// be in both (woken after it pended); stop cancels it once. Only
+// Shutdown calls it, after the workers have stopped.
+func (rt *Runtime) abandoned() []*header {
+	hs := rt.global.close()
+	for _, w := range rt.workers {
+		if w.lifo != nil {
+			hs = append(hs, w.lifo)
+			w.lifo = nil
+		}
+		for h := w.ring.pop(); h != nil; h = w.ring.pop() {
+			hs = append(hs, h)
+		}
+		for _, first := range w.spill {
+			for h := first; h != nil; h = h.next {
+				hs = append(hs, h)
+			}
+		}
+		w.spill = nil
+		hs = append(hs, w.live.close()...)
+	}
+	return hs
+}
+
+// Stats is what each worker has done so far.
+type Stats struct {
+	Polls  []uint64 // tasks polled, per worker
+	Stolen []uint64 // tasks taken from other workers' rings, per worker
+	Parks  []uint64 // times the worker went to sleep, per worker
+}
+
+// Stats returns how many tasks each worker has polled and stolen, and
+// how often it parked. The counts are read while the workers run, so
+// they are a moment's picture, not a consistent sum.
+func (rt *Runtime) Stats() Stats {
+	var s Stats
+	for _, w := range rt.workers {
+		s.Polls = append(s.Polls, w.polls.Load())
+		s.Stolen = append(s.Stolen, w.stolen.Load())
+		s.Parks = append(s.Parks, w.parks.Load())
+	}
+	return s
+}

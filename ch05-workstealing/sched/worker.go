@@ -1,0 +1,392 @@
+package sched
+
+import (
+	"math/rand/v2"
+	"sync/atomic"
+
+	"github.com/asyncbook/asyncbook/ch02-futures/future"
+)
+
+const (
+	// eventInterval is how many polls a worker makes between looks at
+	// the global queue and at the reactor while it is busy. Go uses 61
+	// for the global queue (schedule in runtime/proc.go: "a prime not too
+	// small and not too large"), and tokio for both (event_interval and
+	// global_queue_interval).
+	eventInterval = 61
+
+	// maxLIFORun is how many times in a row a worker runs the task in its
+	// LIFO slot before it sends the slot's task to the back of its ring,
+	// so that two tasks waking each other cannot starve the rest. tokio's
+	// MAX_LIFO_POLLS_PER_TICK is 3.
+	maxLIFORun = 3
+
+	// stealRounds is how many times an idle worker tries every other
+	// worker before it gives up and parks (stealTries in findRunnable).
+	stealRounds = 4
+)
+
+// ANCHOR: worker
+
+// A worker is one goroutine running tasks. Only the worker itself touches
+// its fields, except the ring's head (thieves), the counters (Stats) and
+// what idleMu guards.
+type worker struct {
+	rt    *Runtime
+	id    int
+	ring  ring
+	lifo  *header // the task to run next: not stealable
+	lifos int     // how many times in a row lifo has been run
+	tick  uint32  // polls so far, for the every-61 checks
+
+	spinning bool          // counted in rt.nspinning
+	token    chan struct{} // wakes the worker from park (capacity 1)
+	parked   bool          // on rt.idle; guarded by rt.idleMu
+	handoff  bool          // woken by wakep as the spinning worker; guarded by rt.idleMu
+	goexited bool          // a task called runtime.Goexit on this goroutine
+
+	live   shard     // the tasks that first pended on this worker
+	spill  []*header // batches the closed global queue refused
+	wakers []future.Waker
+
+	polls, stolen, parks atomic.Uint64
+}
+
+// main is the worker's goroutine: take a task, run it, until Shutdown.
+func (w *worker) main() {
+	defer func() {
+		if w.goexited { // the goroutine is ending; the worker is not
+			w.goexited = false
+			go w.main()
+			return
+		}
+		w.rt.stopped.Done()
+	}()
+	for !w.rt.closing.Load() {
+		h := w.next()
+		if h == nil {
+			return
+		}
+		w.polls.Add(1)
+		h.self.run(w)
+	}
+}
+
+// ANCHOR_END: worker
+
+// ANCHOR: next
+
+// next returns the task to run next, waiting for one if it must, or nil
+// once the runtime is shutting down.
+func (w *worker) next() *header {
+	w.tick++
+	if w.tick%eventInterval == 0 {
+		// Fairness: a worker with a full ring would never look at the
+		// global queue or the reactor. Every 61 polls it does.
+		w.peekReactor()
+		if h := w.rt.global.popInto(&w.ring, 1); h != nil {
+			return h
+		}
+	}
+	if h := w.local(); h != nil {
+		return h
+	}
+	return w.findWork()
+}
+
+// local takes the task in the LIFO slot, unless it has had maxLIFORun
+// turns in a row, or else the task at the head of the ring.
+func (w *worker) local() *header {
+	if h := w.lifo; h != nil {
+		w.lifo = nil
+		if w.lifos < maxLIFORun {
+			w.lifos++
+			return h
+		}
+		w.put(h) // its turns are used up: to the back of the line
+	}
+	w.lifos = 0
+	return w.ring.pop()
+}
+
+// ANCHOR_END: next
+
+// ANCHOR: push
+
+// pushNext puts h in the LIFO slot, to run as soon as the current task
+// returns; the task it displaces goes to the back of the ring.
+func (w *worker) pushNext(h *header) {
+	if old := w.lifo; old != nil {
+		w.pushBack(old)
+	}
+	w.lifo = h
+}
+
+// pushBack puts h at the back of the ring and, if a worker is idle and
+// none is looking for work, wakes one to steal it.
+func (w *worker) pushBack(h *header) {
+	w.put(h)
+	w.rt.wakep()
+}
+
+// put puts h at the back of the ring. When the ring is full it moves the
+// older half of it, and h, to the global queue, so that other workers
+// can take them (runqputslow in runtime/proc.go).
+func (w *worker) put(h *header) {
+	for !w.ring.push(h) {
+		first, last, n := w.ring.grabHalf()
+		if first != nil {
+			last.next, h.next = h, nil
+			if !w.rt.global.push(first, h, n+1) {
+				// Shutting down: keep the batch where Shutdown
+				// will find it.
+				w.spill = append(w.spill, first)
+			}
+			return
+		}
+	}
+}
+
+// ANCHOR_END: push
+
+// ANCHOR: find
+
+// findWork looks for a task when the worker's own queues are empty: the
+// global queue, then the other workers' rings (spinning), and then it
+// parks. It returns nil only when the runtime is shutting down.
+func (w *worker) findWork() *header {
+	rt := w.rt
+	for !rt.closing.Load() {
+		h := w.local()
+		if h == nil {
+			h = rt.global.popInto(&w.ring, w.globalBatch())
+		}
+		if h == nil && rt.steal && w.maySpin() {
+			h = w.stealWork()
+		}
+		if h == nil {
+			h = w.park()
+		}
+		if h != nil {
+			if w.spinning {
+				w.stopSpinning()
+			}
+			return h
+		}
+	}
+	return nil
+}
+
+// globalBatch is how many tasks to take from the global queue at once:
+// a fair share, but no more than half a ring (globrunqget).
+func (w *worker) globalBatch() int32 {
+	return min(w.rt.global.n.Load()/int32(len(w.rt.workers))+1, ringSize/2)
+}
+
+// ANCHOR_END: find
+
+// ANCHOR: spin
+
+// maySpin makes the worker a spinning one if it is not already, unless
+// half the busy workers are spinning: spinners burn CPU, and a few are
+// enough to pick up new work at once (findRunnable's
+// "2*nmspinning >= gomaxprocs-npidle" rule).
+func (w *worker) maySpin() bool {
+	rt := w.rt
+	if w.spinning {
+		return true
+	}
+	if 2*rt.nspinning.Load() >= int32(len(rt.workers))-rt.nidle.Load() {
+		return false
+	}
+	w.spinning = true
+	rt.nspinning.Add(1)
+	return true
+}
+
+// stopSpinning ends the spinning state when the worker has found work.
+// If it was the last spinner, there may be more work than it found, and
+// nobody looking for it: wake another (resetspinning).
+func (w *worker) stopSpinning() {
+	w.spinning = false
+	if w.rt.nspinning.Add(-1) == 0 {
+		w.rt.wakep()
+	}
+}
+
+// stealWork tries every other worker, from a random one on, a few
+// rounds, and takes half of the first non-empty ring it finds.
+func (w *worker) stealWork() *header {
+	ws := w.rt.workers
+	for range stealRounds {
+		start := rand.N(len(ws))
+		for i := range ws {
+			v := ws[(start+i)%len(ws)]
+			if v == w {
+				continue
+			}
+			if h := v.ring.stealInto(&w.ring); h != nil {
+				w.stolen.Add(uint64(w.ring.len()) + 1)
+				return h
+			}
+		}
+	}
+	return nil
+}
+
+// ANCHOR_END: spin
+
+// ANCHOR: park
+
+// park puts the worker to sleep until there may be work. The first
+// worker to park takes the reactor's blocking turn, with the earliest
+// timer as its timeout; the others park on their own token. Before it
+// sleeps, a worker stops spinning, counts itself idle, and only then looks
+// at every queue once more: a task pushed before it was counted is seen
+// by that look, and one pushed after sees it idle and wakes it. proc.go
+// calls this "the delicate dance" (findRunnable). park returns a task the
+// reactor made ready, or nil to look again.
+func (w *worker) park() *header {
+	rt := w.rt
+	if w.spinning {
+		w.spinning = false
+		rt.nspinning.Add(-1)
+	}
+	select {
+	case <-w.token: // a stale wake-up from before: forget it
+	default:
+	}
+	driver := rt.polling.CompareAndSwap(false, true)
+	w.idle(driver)
+	if rt.closing.Load() || rt.hasWork() {
+		w.unidle(driver)
+		return nil
+	}
+	w.parks.Add(1)
+	if driver {
+		wakers := rt.reactor.Turn(true, w.wakers[:0])
+		w.unidle(driver)
+		return w.enqueue(wakers)
+	}
+	<-w.token
+	w.unidle(driver)
+	return nil
+}
+
+// ANCHOR_END: park
+
+// idle counts w as idle: parked in the reactor, if it is the driver, or
+// on the idle stack.
+func (w *worker) idle(driver bool) {
+	rt := w.rt
+	rt.nidle.Add(1)
+	if driver {
+		rt.inReactor.Store(true)
+		return
+	}
+	rt.idleMu.Lock()
+	w.parked, w.handoff = true, false
+	rt.idle = append(rt.idle, w)
+	rt.idleMu.Unlock()
+}
+
+// unidle undoes idle. A worker that wakeIdle took off the stack has
+// already been uncounted, and has been made a spinner.
+func (w *worker) unidle(driver bool) {
+	rt := w.rt
+	if driver {
+		rt.inReactor.Store(false)
+		rt.nidle.Add(-1)
+		rt.polling.Store(false)
+		return
+	}
+	rt.idleMu.Lock()
+	if w.parked {
+		for i, v := range rt.idle {
+			if v == w {
+				rt.idle = append(rt.idle[:i], rt.idle[i+1:]...)
+				break
+			}
+		}
+		w.parked = false
+		rt.nidle.Add(-1)
+	}
+	w.spinning, w.handoff = w.handoff, false
+	rt.idleMu.Unlock()
+}
+
+// hasWork reports whether any queue a worker could take from is
+// non-empty: the global queue or a ring (LIFO slots are not stealable,
+// and a worker only parks with its own empty).
+func (rt *Runtime) hasWork() bool {
+	if rt.global.n.Load() > 0 {
+		return true
+	}
+	for _, v := range rt.workers {
+		if v.ring.len() > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// ANCHOR: reactor-turn
+
+// peekReactor gives the reactor a turn that does not block, if no worker
+// is parked in it and no other worker is peeking, and queues what it
+// made ready. A busy runtime would otherwise never see I/O or timers:
+// nobody parks. (Go's sysmon polls the network if nobody has for 10ms.)
+func (w *worker) peekReactor() {
+	rt := w.rt
+	if rt.polling.Load() || !rt.peeking.CompareAndSwap(false, true) {
+		return
+	}
+	wakers := rt.reactor.Turn(false, w.wakers[:0])
+	rt.peeking.Store(false)
+	if h := w.enqueue(wakers); h != nil {
+		w.put(h)
+	}
+}
+
+// enqueue queues the tasks behind wakers, which a reactor turn returned:
+// every task of this runtime goes onto this worker's ring, in one batch,
+// and one idle worker is woken if there is more than one task (it steals
+// half, and wakes the next if it finds work: Go's injectglist starts idle
+// Ps the same way). Other wakers are called. enqueue returns the first
+// task, for the worker to run now.
+func (w *worker) enqueue(wakers []future.Waker) *header {
+	var first *header
+	more := false
+	for i, wk := range wakers {
+		wakers[i] = nil
+		h, ok := wk.(*header)
+		switch {
+		case !ok || h.rt != w.rt:
+			w.rt.callWaker(wk)
+		case !h.notify():
+		case first == nil:
+			first = h
+		default:
+			w.put(h)
+			more = true
+		}
+	}
+	w.wakers = wakers[:0]
+	if more {
+		w.rt.wakep()
+	}
+	return first
+}
+
+// ANCHOR_END: reactor-turn
+
+// callWaker calls wk.Wake, and records a panic instead of passing it on:
+// the caller is a worker, between tasks.
+func (rt *Runtime) callWaker(wk future.Waker) {
+	defer func() {
+		if v := recover(); v != nil {
+			rt.stray(v)
+		}
+	}()
+	wk.Wake()
+}
