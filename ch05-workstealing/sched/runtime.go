@@ -123,6 +123,29 @@ func SpawnFrom[T any](cx *future.Context, f future.Future[T]) *JoinHandle[T] {
 
 // ANCHOR_END: spawn
 
+// ANCHOR: wakefrom
+
+// WakeFrom wakes wk from inside the poll of the task whose Context is cx.
+// If wk is a task of the same runtime, it goes into this worker's LIFO
+// slot and runs as soon as the current task returns, on the same core,
+// where the data it was woken for is still in cache: this is how a
+// channel hands a value from one task to the next (Go's goready puts the
+// woken goroutine in runnext). Otherwise it is wk.Wake(). A plain Wake
+// cannot do this, because it cannot tell which worker, if any, calls it.
+func WakeFrom(cx *future.Context, wk future.Waker) {
+	cur, ok := cx.Waker().(*header)
+	h, isTask := wk.(*header)
+	if !ok || cur.w == nil || !isTask || h.rt != cur.rt {
+		wk.Wake()
+		return
+	}
+	if h.notify() {
+		cur.w.pushNext(h)
+	}
+}
+
+// ANCHOR_END: wakefrom
+
 // BlockOn spawns f on rt and blocks the calling goroutine until it is
 // done, then returns its value, or the error that stopped it. It must
 // not be called from inside a task: that would block a worker.
