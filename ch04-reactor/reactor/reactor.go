@@ -530,6 +530,8 @@ func (g *Registration) Deregister() error {
 	return nil
 }
 
+// ANCHOR_END: deregister
+
 // forget takes g out of the map, if it is still there.
 func (r *Reactor) forget(g *Registration) {
 	r.regsMu.Lock()
@@ -538,8 +540,6 @@ func (r *Reactor) forget(g *Registration) {
 	}
 	r.regsMu.Unlock()
 }
-
-// ANCHOR_END: deregister
 
 // ANCHOR_END: register
 

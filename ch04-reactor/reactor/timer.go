@@ -64,6 +64,8 @@ type timers struct {
 
 // ANCHOR: heap
 
+// ANCHOR: heap-type
+
 // heapArity is how many children an entry of the heap has: four, as in
 // Go's timer heap (timerHeapN in runtime/time.go). A 4-ary heap has half
 // the levels of a binary one, and a sift down compares the four children,
@@ -74,6 +76,10 @@ const heapArity = 4
 // entries heapArity*i+1 to heapArity*i+heapArity, and none is due before
 // its parent.
 type timerHeap []timerWhen
+
+// ANCHOR_END: heap-type
+
+// ANCHOR: heap-sift
 
 // siftUp moves the entry at i up, past every parent due after it, and
 // returns where it stopped.
@@ -113,6 +119,8 @@ func (h timerHeap) siftDown(i int) {
 	}
 	h[i] = e
 }
+
+// ANCHOR_END: heap-sift
 
 // ANCHOR_END: heap
 
@@ -248,6 +256,10 @@ func (tm *timers) cancel(t *timer) {
 	}
 }
 
+// ANCHOR_END: lazy-cancel
+
+// ANCHOR: sweep
+
 // sweep drops every cancelled entry and puts the rest back in heap order,
 // in O(n). Their seq numbers keep ties in the order they had.
 func (tm *timers) sweep() {
@@ -272,7 +284,7 @@ func (tm *timers) cleanHead() {
 	}
 }
 
-// ANCHOR_END: lazy-cancel
+// ANCHOR_END: sweep
 
 // close fires every waiting timer, appends their wakers to wakers, and
 // empties the heap; from now on a Sleep is done on its first poll.
