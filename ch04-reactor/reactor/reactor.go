@@ -197,6 +197,10 @@ func (r *Reactor) Park() {
 	r.parkMu.Lock()
 	defer r.parkMu.Unlock()
 	r.wakers = wakeAll(r.park(r.wakers[:0]))
+	// The wakers unparked us (the executor does that when it queues a
+	// task); we are returning anyway, so that token is spent, and the
+	// next Park may sleep.
+	r.token.Store(false)
 }
 
 // park is Park's turn without the wake-ups: it appends the wakers to
@@ -209,12 +213,7 @@ func (r *Reactor) park(wakers []future.Waker) []future.Waker {
 		r.sleeping.Store(false)
 		return r.dispatch(nil, nil, wakers)
 	}
-	wakers = r.turn(true, wakers)
-	// Wakers called after the turn will unpark us (the executor does
-	// that when it queues a task); we are returning anyway, so that
-	// token is spent.
-	r.token.Store(false)
-	return wakers
+	return r.turn(true, wakers)
 }
 
 // ANCHOR_END: park
@@ -248,7 +247,9 @@ func (r *Reactor) Turn(block bool, wakers []future.Waker) []future.Waker {
 	r.parkMu.Lock()
 	defer r.parkMu.Unlock()
 	if block {
-		return r.park(wakers)
+		wakers = r.park(wakers)
+		r.token.Store(false) // whatever unparked us is answered: we return
+		return wakers
 	}
 	return r.turn(false, wakers)
 }
