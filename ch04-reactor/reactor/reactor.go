@@ -76,7 +76,7 @@ type Wait struct {
 // one goroutine taking a turn; each Registration has a mutex of its own;
 // the map from descriptors to Registrations has a read-write lock that
 // only Register, Deregister and a turn's dispatch take; and the timers
-// have theirs. No system call is made under any of these.
+// have theirs. No system call is made under those three.
 type Reactor struct {
 	p      poller
 	events []event        // a turn's buffer for the kernel's events; used under parkMu
@@ -89,7 +89,7 @@ type Reactor struct {
 	token    atomic.Bool // an Unpark that no Park has consumed yet
 	sleeping atomic.Bool // Park is in, or about to enter, the kernel
 
-	parkMu     sync.Mutex    // held by Park for its whole turn; Close takes it too
+	parkMu     sync.Mutex    // held for a whole turn (Park, TryPark, Turn); Close takes it too
 	closedWake chan struct{} // Park's wait once the Reactor is closed (parkClosed)
 
 	// kernelMu is held for reading around every system call on the
