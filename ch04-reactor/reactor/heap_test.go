@@ -343,3 +343,43 @@ func TestLazyCancelModel(t *testing.T) {
 		t.Fatalf("every timer cancelled: %d entries left, %d counted cancelled; want 0 and 0", len(tm.heap), tm.cancelled)
 	}
 }
+
+// TestCancelThenArmAgain cancels a sleep whose entry stays in the heap
+// (others keep the garbage under a quarter), then arms a new sleep with
+// the same deadline, as a server does when it cancels a request's timeout
+// and starts the next one. Only the new sleep may fire, once, and the
+// heap must be empty afterwards.
+func TestCancelThenArmAgain(t *testing.T) {
+	r := testReactor()
+	var others [8]future.Future[struct{}]
+	idle := new(wakeCount)
+	for i := range others {
+		others[i] = r.Sleep(3 * time.Hour)
+		others[i].Poll(idle.cx())
+	}
+	old, fresh := new(wakeCount), new(wakeCount)
+	first := r.Sleep(time.Hour)
+	first.Poll(old.cx())
+	future.Cancel(first)
+	if n := r.heapLen(); n != 9 {
+		t.Fatalf("heap of %d after the cancel, want 9: the cancelled entry stays", n)
+	}
+	second := r.Sleep(time.Hour)
+	second.Poll(fresh.cx())
+	r.advance(2 * time.Hour)
+	for _, w := range r.timers.expire(time.Now(), nil) {
+		w.Wake()
+	}
+	if old.n != 0 || fresh.n != 1 {
+		t.Fatalf("wakes: cancelled sleep %d, new sleep %d; want 0 and 1", old.n, fresh.n)
+	}
+	if !second.Poll(fresh.cx()).IsDone() {
+		t.Fatal("the new sleep is still pending after it fired")
+	}
+	for _, s := range others {
+		future.Cancel(s)
+	}
+	if n := r.heapLen(); n != 0 || idle.n != 0 {
+		t.Fatalf("heap of %d and %d wakes after every other sleep was cancelled, want 0 and 0", n, idle.n)
+	}
+}

@@ -227,7 +227,9 @@ func (tm *timers) expireUntil(now int64, wakers []future.Waker) []future.Waker {
 // ANCHOR_END: expire
 
 // add arms t, to fire at at with waker w, and returns its index in the
-// heap: 0 if it is now the earliest. The caller holds tm.mu.
+// heap: 0 if it is now the earliest. t must have no entry in the heap,
+// not even a cancelled one, which would fire it again: a Sleep arms its
+// timer once. The caller holds tm.mu.
 func (tm *timers) add(t *timer, at int64, w future.Waker) int {
 	tm.seq++
 	*t = timer{waker: w, state: timerWaiting}
