@@ -210,9 +210,9 @@ func TestConcurrentRegisterDeregister(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	r.regsMu.RLock()
+	r.regsMu.Lock()
 	left := len(r.regs)
-	r.regsMu.RUnlock()
+	r.regsMu.Unlock()
 	if left != 0 {
 		t.Errorf("%d registrations left in the map after every Deregister", left)
 	}

@@ -107,7 +107,7 @@
 // findRunnable hands netpoll's list to injectglist (runtime/proc.go).
 // Everything else may be called from every worker at once, and is built
 // for it: each Registration has a mutex of its own, the map from
-// descriptors to Registrations a read-write lock, and the timers theirs,
+// descriptors to Registrations a mutex, and the timers theirs,
 // and no system call (epoll_ctl, kevent, the wake-up's write) is made
 // under a lock that a poll, a Sleep or a turn takes.
 //

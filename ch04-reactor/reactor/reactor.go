@@ -74,9 +74,9 @@ type Wait struct {
 // Its state is split by who touches it, so that workers polling different
 // futures do not queue on one lock: the token and parkMu belong to the
 // one goroutine taking a turn; each Registration has a mutex of its own;
-// the map from descriptors to Registrations has a read-write lock that
-// only Register, Deregister and a turn's dispatch take; and the timers
-// have theirs. No system call is made under those three.
+// the map from descriptors to Registrations has a mutex that only
+// Register, Deregister and a turn's dispatch take; and the timers have
+// theirs. No system call is made under those three.
 type Reactor struct {
 	p      poller
 	events []event        // a turn's buffer for the kernel's events; used under parkMu
@@ -99,7 +99,7 @@ type Reactor struct {
 	kernelMu sync.RWMutex
 	closed   atomic.Bool // set once, by Close, under kernelMu and parkMu
 
-	regsMu sync.RWMutex // guards regs; a Registration's own state has its own mutex
+	regsMu sync.Mutex // guards regs; a Registration's own state has its own mutex
 	regs   map[int]*Registration
 
 	timers timers // the heap of pending Sleeps, with a mutex of its own
@@ -332,7 +332,7 @@ func (r *Reactor) parkClosed(block bool) {
 // does, outside every lock (Park and TryPark with wakeAll).
 func (r *Reactor) dispatch(evs []event, w *Wait, wakers []future.Waker) []future.Waker {
 	if len(evs) > 0 {
-		r.regsMu.RLock()
+		r.regsMu.Lock()
 		for _, ev := range evs {
 			if ev.wake {
 				continue
@@ -346,7 +346,7 @@ func (r *Reactor) dispatch(evs []event, w *Wait, wakers []future.Waker) []future
 				wakers = g.setReady(ev.read, ev.write, wakers)
 			}
 		}
-		r.regsMu.RUnlock()
+		r.regsMu.Unlock()
 	}
 	wakers = r.timers.expire(time.Now(), wakers)
 
