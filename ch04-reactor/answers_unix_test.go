@@ -7,7 +7,7 @@ package main
 
 import (
 	"bytes"
-	"container/heap"
+	"cmp"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -163,104 +163,173 @@ func TestAnswerForgetEAGAIN(t *testing.T) {
 
 // ANCHOR: ex3-1
 
-// lazyHeap is a timer heap whose cancel only marks the timer, as Go's
-// (*timer).stop does (exercise 3). Cancelled timers leave when they reach
-// the top (cleanHead), or all at once when they are more than a quarter
-// of the heap (sweep), as (*timers).adjust does with force set.
-type lazyHeap struct {
-	h         timerSlice
-	cancelled int
+// movingTimer is a timer whose deadline can move later (exercise 3): at is
+// the deadline its owner wants now. Its entry in the heap may still hold
+// an earlier one.
+type movingTimer struct {
+	at int64
+	id int // ties between equal deadlines go to the lower id
 }
 
-type lazyTimer struct {
-	at        int64
-	cancelled bool
+// movingEntry is one entry of movingHeap: a deadline kept in the array,
+// perhaps out of date, and its timer.
+type movingEntry struct {
+	at int64
+	t  *movingTimer
 }
 
-type timerSlice []*lazyTimer
+// movingHeap is a binary min-heap whose postpone is O(1): it writes the
+// new deadline in the timer and leaves the entry alone, as Go's
+// (*timer).modify marks a timer timerModified and leaves heap[i].when.
+type movingHeap []movingEntry
 
-func (h timerSlice) Len() int           { return len(h) }
-func (h timerSlice) Less(i, j int) bool { return h[i].at < h[j].at }
-func (h timerSlice) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *timerSlice) Push(x any)        { *h = append(*h, x.(*lazyTimer)) }
-func (h *timerSlice) Pop() any {
-	old := *h
-	t := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return t
+func (h *movingHeap) add(t *movingTimer) {
+	*h = append(*h, movingEntry{t.at, t})
+	h.up(len(*h) - 1)
 }
 
-func (l *lazyHeap) add(at int64) *lazyTimer {
-	t := &lazyTimer{at: at}
-	heap.Push(&l.h, t)
-	return t
+// postpone moves t's deadline to at, which must not be earlier.
+func (h *movingHeap) postpone(t *movingTimer, at int64) {
+	if at < t.at {
+		panic("movingHeap: a deadline may only move later")
+	}
+	t.at = at
 }
 
 // ANCHOR_END: ex3-1
 
 // ANCHOR: ex3-2
 
-func (l *lazyHeap) cancel(t *lazyTimer) {
-	if !t.cancelled {
-		t.cancelled = true
-		l.cancelled++
-		if l.cancelled > len(l.h)/4 {
-			l.sweep()
+// due pops every timer whose deadline is not after now, earliest first.
+// A stale entry's deadline is never later than its timer's, so the top is
+// still a lower bound on every deadline. A stale entry at the top is not
+// due: it takes its timer's deadline and sinks, as Go's
+// (*timer).updateHeap does for heap[0].
+func (h *movingHeap) due(now int64) []*movingTimer {
+	var out []*movingTimer
+	for len(*h) > 0 && (*h)[0].at <= now {
+		if top := &(*h)[0]; top.at != top.t.at {
+			top.at = top.t.at
+			h.down(0)
+			continue
 		}
+		out = append(out, (*h)[0].t)
+		h.pop()
 	}
-}
-
-// sweep drops every cancelled timer and rebuilds the heap in O(n).
-func (l *lazyHeap) sweep() {
-	l.h = slices.DeleteFunc(l.h, func(t *lazyTimer) bool { return t.cancelled })
-	heap.Init(&l.h)
-	l.cancelled = 0
-}
-
-// earliest drops cancelled timers from the top and returns the earliest
-// live deadline, or false if there is none.
-func (l *lazyHeap) earliest() (int64, bool) {
-	for len(l.h) > 0 && l.h[0].cancelled {
-		heap.Pop(&l.h)
-		l.cancelled--
-	}
-	if len(l.h) == 0 {
-		return 0, false
-	}
-	return l.h[0].at, true
+	return out
 }
 
 // ANCHOR_END: ex3-2
 
+// The rest of movingHeap is a textbook binary heap.
+
+func (h movingHeap) less(i, j int) bool {
+	a, b := h[i], h[j]
+	return a.at < b.at || a.at == b.at && a.t.id < b.t.id
+}
+
+func (h movingHeap) up(i int) {
+	for i > 0 && h.less(i, (i-1)/2) {
+		h[i], h[(i-1)/2] = h[(i-1)/2], h[i]
+		i = (i - 1) / 2
+	}
+}
+
+func (h movingHeap) down(i int) {
+	for {
+		m := i
+		for _, c := range []int{2*i + 1, 2*i + 2} {
+			if c < len(h) && h.less(c, m) {
+				m = c
+			}
+		}
+		if m == i {
+			return
+		}
+		h[i], h[m] = h[m], h[i]
+		i = m
+	}
+}
+
+func (h *movingHeap) pop() {
+	last := len(*h) - 1
+	(*h)[0] = (*h)[last]
+	*h = (*h)[:last]
+	if last > 0 {
+		h.down(0)
+	}
+}
+
+// byDeadline orders timers as movingHeap does.
+func byDeadline(a, b *movingTimer) int {
+	return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.id, b.id))
+}
+
 // ANCHOR: ex3-3
 
-func TestAnswerLazyCancel(t *testing.T) {
+// TestAnswerPostpone arms timers, postpones them at random and lets time
+// pass, against a plain list: each step's due timers must be those the
+// list says, in deadline order, and the heap holds one entry per timer.
+func TestAnswerPostpone(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	var l lazyHeap
-	var live []*lazyTimer // the reference: every timer not cancelled
-	for range 20000 {
-		if len(live) > 0 && rng.IntN(2) == 0 {
-			i := rng.IntN(len(live))
-			l.cancel(live[i])
-			live = slices.Delete(live, i, i+1)
-		} else {
-			live = append(live, l.add(rng.Int64N(1000)))
-		}
-		got, ok := l.earliest()
-		if len(live) == 0 {
-			if ok {
-				t.Fatalf("earliest = %d with no live timer", got)
+	var h movingHeap
+	var live []*movingTimer // the reference
+	var now int64
+	for id := range 20000 {
+		switch op := rng.IntN(4); {
+		case op == 0 || len(live) == 0:
+			tm := &movingTimer{at: now + 1 + rng.Int64N(100), id: id}
+			h.add(tm)
+			live = append(live, tm)
+		case op == 1:
+			tm := live[rng.IntN(len(live))]
+			h.postpone(tm, tm.at+rng.Int64N(50))
+		default:
+			now += rng.Int64N(10)
+			got := h.due(now)
+			var want []*movingTimer
+			live = slices.DeleteFunc(live, func(tm *movingTimer) bool {
+				if tm.at <= now {
+					want = append(want, tm)
+					return true
+				}
+				return false
+			})
+			slices.SortFunc(want, byDeadline)
+			if !slices.Equal(got, want) {
+				t.Fatalf("at %d: %d timers due, want %d, or not in deadline order", now, len(got), len(want))
 			}
-			continue
 		}
-		want := slices.MinFunc(live, func(a, b *lazyTimer) int { return int(a.at - b.at) }).at
-		if !ok || got != want {
-			t.Fatalf("earliest = %d, %v; want %d", got, ok, want)
-		}
-		if l.cancelled > len(l.h)/4+1 {
-			t.Fatalf("%d cancelled timers in a heap of %d", l.cancelled, len(l.h))
+		if len(h) != len(live) {
+			t.Fatalf("%d entries for %d timers", len(h), len(live))
 		}
 	}
 }
 
 // ANCHOR_END: ex3-3
+
+// ANCHOR: ex3-4
+
+// TestAnswerPostponeIdle: a connection reads every millisecond for 5
+// seconds with a 5s idle timeout. Its entry is fixed once, when the first
+// deadline it outlived reaches the top, not once per read.
+func TestAnswerPostponeIdle(t *testing.T) {
+	var idle movingHeap
+	conn := &movingTimer{at: 5000}
+	idle.add(conn)
+	sinks := 0
+	for ms := int64(1); ms <= 5000; ms++ {
+		idle.postpone(conn, ms+5000) // a read: the timeout starts again
+		if idle[0].at <= ms && idle[0].at != conn.at {
+			sinks++ // due would fix the stale entry now
+		}
+		if got := idle.due(ms); len(got) != 0 {
+			t.Fatalf("the idle timeout fired at %dms, with a read every millisecond", ms)
+		}
+	}
+	if sinks != 1 {
+		t.Errorf("the entry was fixed %d times in 5000 reads, want 1", sinks)
+	}
+}
+
+// ANCHOR_END: ex3-4

@@ -52,15 +52,20 @@
 //
 // # Timers
 //
-// Sleep puts a deadline in a binary min-heap (container/heap) kept by the
-// reactor. Park uses the earliest deadline as the timeout of its wait, so
-// waiting for time and waiting for I/O are one system call, and a timer
-// costs a heap entry, not a goroutine or a thread. Adding and cancelling a
-// timer are O(log n). The timeout is rounded up to whole milliseconds, the
-// unit of epoll_wait, so that a wait never ends just before its deadline,
-// and capped at 1e9ms (about 11.5 days), as Go's netpoll caps it, so that
-// it fits epoll_wait's C int; a wait that ends at the cap simply waits
-// again.
+// Sleep puts a deadline in a binary min-heap kept by the reactor. Park
+// uses the earliest deadline as the timeout of its wait, so waiting for
+// time and waiting for I/O are one system call, and a timer costs a heap
+// entry, not a goroutine or a thread. Each entry holds its deadline beside
+// the pointer to its timer, as Go's timerWhen does (runtime/time.go), so
+// that keeping the heap in order reads only the heap's array. Adding a
+// timer is O(log n); cancelling one is O(1) on average, because Cancel
+// only marks the timer, as Go's (*timer).stop does: marked entries leave
+// when they reach the top or the tail, or all at once when they are more
+// than a quarter of the heap (Go's (*timers).cleanHead and adjust). The
+// timeout is rounded up to whole milliseconds, the unit of epoll_wait, so
+// that a wait never ends just before its deadline, and capped at 1e9ms
+// (about 11.5 days), as Go's netpoll caps it, so that it fits
+// epoll_wait's C int; a wait that ends at the cap simply waits again.
 //
 // # Waking a parked goroutine from another one
 //
@@ -94,10 +99,25 @@
 // ready descriptors and due timers only when it asks the kernel, and a
 // busy executor would otherwise never ask.
 //
+// # A turn for a scheduler with many workers
+//
+// Turn is Park (block set) or TryPark (block not set) that hands back the
+// wakers it collected instead of calling them, for a scheduler whose
+// parking worker queues the woken tasks itself, in one batch, as Go's
+// findRunnable hands netpoll's list to injectglist (runtime/proc.go).
+// Everything else may be called from every worker at once, and is built
+// for it: each Registration has a mutex of its own, the map from
+// descriptors to Registrations a mutex, and the timers theirs,
+// and no system call (epoll_ctl, kevent, the wake-up's write) is made
+// under a lock that a poll, a Sleep or a turn takes.
+//
 // # Rules
 //
-// Park must not be called from two goroutines at once (the second waits
-// for the first). Everything else is safe from any goroutine. Close ends
+// One turn at a time: Park, TryPark and Turn are serialised (a second
+// caller waits for the first), and a scheduler should let one goroutine
+// take the turns. Turn's caller owns the wakers it returns and must wake
+// (or otherwise schedule) every one of them; they are not called for it.
+// Everything else is safe from any goroutine, concurrently. Close ends
 // every wait: pending Readable and Writable futures finish with ErrClosed,
 // and pending sleeps finish early. After Close, Park has no kernel to wait
 // in and waits for Unpark instead, so that an executor with a task still
@@ -108,9 +128,9 @@
 // for an edge that never comes. Polling a second one while the first is
 // pending panics; cancel the first to hand over.
 //
-// A waker that panics inside Park does not stop the others: Park wakes
-// every waker it collected and then panics again with the first panic's
-// value, leaving the reactor as usable as before.
+// A waker that panics inside Park or TryPark does not stop the others:
+// they wake every waker they collected and then panic again with the
+// first panic's value, leaving the reactor as usable as before.
 //
 // On systems without epoll or kqueue (Windows) the package compiles and New
 // returns an error that wraps ErrUnsupported.

@@ -1,7 +1,6 @@
 package reactor
 
 import (
-	"container/heap"
 	"errors"
 	"fmt"
 	"sync"
@@ -31,9 +30,11 @@ var (
 var errInterrupted = errors.New("reactor: wait interrupted")
 
 // A poller is the kernel's side of the reactor: epoll on Linux, kqueue on
-// macOS and the BSDs. Only Park calls wait, and only one Park at a time;
-// wake may be called concurrently with wait. The reactor's mutex is held
-// around add, del, wake and close.
+// macOS and the BSDs. Only a turn calls wait, and only one turn at a time.
+// add, del and wake may be called from any goroutine, concurrently with
+// each other and with wait (the kernel serialises them); each runs under
+// the Reactor's kernelMu held for reading, and close under it held for
+// writing, so that none reaches a descriptor close has closed.
 type poller interface {
 	// add registers fd for read and write readiness, edge-triggered.
 	add(fd int) error
@@ -65,11 +66,20 @@ type Wait struct {
 	Woken   bool          // one of them was the cross-thread wake-up
 }
 
+// ANCHOR: reactor-type
+
 // A Reactor waits for descriptors and timers on behalf of an executor.
 // Create one with New and release it with Close.
+//
+// Its state is split by who touches it, so that workers polling different
+// futures do not queue on one lock: the token and parkMu belong to the
+// one goroutine taking a turn; each Registration has a mutex of its own;
+// the map from descriptors to Registrations has a mutex that only
+// Register, Deregister and a turn's dispatch take; and the timers have
+// theirs. No system call is made under those three.
 type Reactor struct {
 	p      poller
-	events []event        // Park's buffer for the kernel's events; used under parkMu
+	events []event        // a turn's buffer for the kernel's events; used under parkMu
 	wakers []future.Waker // Park's buffer for the wakers to call; used under parkMu
 
 	// token and sleeping make Park and Unpark a one-token parker.
@@ -79,17 +89,25 @@ type Reactor struct {
 	token    atomic.Bool // an Unpark that no Park has consumed yet
 	sleeping atomic.Bool // Park is in, or about to enter, the kernel
 
-	parkMu     sync.Mutex    // held by Park for its whole turn; Close takes it too
+	parkMu     sync.Mutex    // held for a whole turn (Park, TryPark, Turn); Close takes it too
 	closedWake chan struct{} // Park's wait once the Reactor is closed (parkClosed)
 
-	mu     sync.Mutex // guards everything below
-	closed bool
+	// kernelMu is held for reading around every system call on the
+	// poller's descriptors but the wait (add, del, wake), and for writing
+	// by Close, which sets closed and closes them. So no call reaches a
+	// closed descriptor, or a number the process has since reused.
+	kernelMu sync.RWMutex
+	closed   atomic.Bool // set once, by Close, under kernelMu and parkMu
+
+	regsMu sync.Mutex // guards regs; a Registration's own state has its own mutex
 	regs   map[int]*Registration
-	timers timerHeap
-	seq    uint64    // orders timers with equal deadlines
-	epoch  time.Time // when New ran; timer deadlines count from it
-	onWait func(Wait)
+
+	timers timers // the heap of pending Sleeps, with a mutex of its own
+
+	onWait atomic.Pointer[func(Wait)]
 }
+
+// ANCHOR_END: reactor-type
 
 // New returns a Reactor, with its poller and its wake-up descriptor open.
 // On a system without epoll or kqueue it returns an error that wraps
@@ -104,7 +122,7 @@ func New() (*Reactor, error) {
 		events:     make([]event, 128),
 		closedWake: make(chan struct{}, 1),
 		regs:       make(map[int]*Registration),
-		epoch:      time.Now(),
+		timers:     timers{epoch: time.Now()},
 	}, nil
 }
 
@@ -119,27 +137,29 @@ func (r *Reactor) Close() error {
 	r.parkMu.Lock()
 	defer r.parkMu.Unlock()
 
-	r.mu.Lock()
-	if r.closed {
-		r.mu.Unlock()
+	// From here on no Register, Deregister or Unpark makes a system call,
+	// and no Register adds to the map: each looks at closed under
+	// kernelMu first.
+	r.kernelMu.Lock()
+	if r.closed.Load() {
+		r.kernelMu.Unlock()
 		return nil
 	}
-	r.closed = true
-	var wakers []future.Waker
-	for fd, g := range r.regs {
-		wakers = g.closeLocked(wakers)
-		delete(r.regs, fd)
-	}
-	for _, t := range r.timers {
-		t.fired, t.index = true, -1
-		if t.waker != nil {
-			wakers = append(wakers, t.waker)
-			t.waker = nil
-		}
-	}
-	r.timers = nil
+	r.closed.Store(true)
 	err := r.p.close()
-	r.mu.Unlock()
+	r.kernelMu.Unlock()
+
+	r.regsMu.Lock()
+	regs := r.regs
+	r.regs = make(map[int]*Registration)
+	r.regsMu.Unlock()
+	var wakers []future.Waker
+	for _, g := range regs {
+		g.mu.Lock()
+		wakers = g.closeLocked(wakers)
+		g.mu.Unlock()
+	}
+	wakers = r.timers.close(wakers)
 
 	for _, w := range wakers {
 		w.Wake()
@@ -153,9 +173,11 @@ func (r *Reactor) Close() error {
 // fn stops the reports. It is how the chapter's program shows that the
 // reactor sleeps in the kernel instead of spinning.
 func (r *Reactor) OnWait(fn func(Wait)) {
-	r.mu.Lock()
-	r.onWait = fn
-	r.mu.Unlock()
+	if fn == nil {
+		r.onWait.Store(nil)
+		return
+	}
+	r.onWait.Store(&fn)
 }
 
 // ANCHOR: park
@@ -175,6 +197,10 @@ func (r *Reactor) Park() {
 	r.parkMu.Lock()
 	defer r.parkMu.Unlock()
 	r.wakers = wakeAll(r.park(r.wakers[:0]))
+	// The wakers unparked us (the executor does that when it queues a
+	// task); we are returning anyway, so that token is spent, and the
+	// next Park may sleep.
+	r.token.Store(false)
 }
 
 // park is Park's turn without the wake-ups: it appends the wakers to
@@ -187,12 +213,7 @@ func (r *Reactor) park(wakers []future.Waker) []future.Waker {
 		r.sleeping.Store(false)
 		return r.dispatch(nil, nil, wakers)
 	}
-	wakers = r.turn(true, wakers)
-	// Wakers called after the turn will unpark us (the executor does
-	// that when it queues a task); we are returning anyway, so that
-	// token is spent.
-	r.token.Store(false)
-	return wakers
+	return r.turn(true, wakers)
 }
 
 // ANCHOR_END: park
@@ -226,7 +247,9 @@ func (r *Reactor) Turn(block bool, wakers []future.Waker) []future.Waker {
 	r.parkMu.Lock()
 	defer r.parkMu.Unlock()
 	if block {
-		return r.park(wakers)
+		wakers = r.park(wakers)
+		r.token.Store(false) // whatever unparked us is answered: we return
+		return wakers
 	}
 	return r.turn(false, wakers)
 }
@@ -271,16 +294,17 @@ func (r *Reactor) turn(block bool, wakers []future.Waker) []future.Waker {
 // ANCHOR: turn-timeout
 
 // timeout is how long a turn may wait: no time at all unless block is
-// set, else until the earliest timer (timeoutLocked). It also reports
+// set, else until the earliest timer (timers.timeout). It also reports
 // whether the Reactor is closed, which Close decides under parkMu, so the
 // answer holds for the whole turn.
 func (r *Reactor) timeout(block bool) (_ time.Duration, closed bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if !block {
-		return 0, r.closed
+	if r.closed.Load() {
+		return 0, true
 	}
-	return r.timeoutLocked(time.Now()), r.closed
+	if !block {
+		return 0, false
+	}
+	return r.timers.timeout(time.Now()), false
 }
 
 // ANCHOR_END: turn-timeout
@@ -307,25 +331,27 @@ func (r *Reactor) parkClosed(block bool) {
 // descriptors first, then timers by deadline. It wakes nobody: the caller
 // does, outside every lock (Park and TryPark with wakeAll).
 func (r *Reactor) dispatch(evs []event, w *Wait, wakers []future.Waker) []future.Waker {
-	r.mu.Lock()
-	for _, ev := range evs {
-		if ev.wake {
-			continue
+	if len(evs) > 0 {
+		r.regsMu.Lock()
+		for _, ev := range evs {
+			if ev.wake {
+				continue
+			}
+			// A descriptor deregistered since the kernel reported it
+			// is closed, or gone from the map. If its number was
+			// reused by a new registration, the event sets a flag
+			// there that is only spurious: the reader finds EAGAIN
+			// and waits again.
+			if g := r.regs[ev.fd]; g != nil {
+				wakers = g.setReady(ev.read, ev.write, wakers)
+			}
 		}
-		// A descriptor deregistered since the kernel reported it is not
-		// in the map any more. If its number was reused by a new
-		// registration, the event sets a flag there that is only
-		// spurious: the reader finds EAGAIN and waits again.
-		if g := r.regs[ev.fd]; g != nil {
-			wakers = g.readyLocked(ev.read, ev.write, wakers)
-		}
+		r.regsMu.Unlock()
 	}
-	wakers = r.expireLocked(time.Now(), wakers)
-	hook := r.onWait
-	r.mu.Unlock()
+	wakers = r.timers.expire(time.Now(), wakers)
 
-	if w != nil && hook != nil {
-		hook(*w)
+	if hook := r.onWait.Load(); w != nil && hook != nil {
+		(*hook)(*w)
 	}
 	return wakers
 }
@@ -377,16 +403,16 @@ func (r *Reactor) Unpark() {
 }
 
 // interrupt writes to the wake-up descriptor if Park is sleeping in the
-// kernel, or has committed to, so that its wait returns. It holds the
-// mutex so that it never writes to a descriptor Close has closed; on a
+// kernel, or has committed to, so that its wait returns. It holds
+// kernelMu so that it never writes to a descriptor Close has closed; on a
 // closed Reactor it signals the channel Park waits on instead.
 func (r *Reactor) interrupt() {
 	if !r.sleeping.Load() {
 		return // Park will look at the token, or at the timers, before it waits
 	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
+	r.kernelMu.RLock()
+	defer r.kernelMu.RUnlock()
+	if r.closed.Load() {
 		select {
 		case r.closedWake <- struct{}{}:
 		default: // already signalled; one is enough
@@ -416,7 +442,9 @@ type Registration struct {
 	r  *Reactor
 	fd int
 
-	// Guarded by r.mu.
+	// mu guards the rest: the Registration's own lock, so that futures
+	// on different descriptors never wait for each other.
+	mu     sync.Mutex
 	ready  [2]bool         // an edge arrived that no future has consumed
 	waiter [2]*readiness   // the pending future of each direction
 	waker  [2]future.Waker // and the waker it was last polled with
@@ -443,19 +471,25 @@ func (r *Reactor) Register(fd int) (*Registration, error) {
 		return nil, ErrRegularFile
 	}
 
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.closed {
+	r.kernelMu.RLock() // Close waits until the registration is whole
+	defer r.kernelMu.RUnlock()
+	if r.closed.Load() {
 		return nil, ErrClosed
 	}
+	// Into the map first, so that the first event finds it there.
+	g := &Registration{r: r, fd: fd}
+	r.regsMu.Lock()
 	if r.regs[fd] != nil {
+		r.regsMu.Unlock()
 		return nil, fmt.Errorf("reactor: register fd %d: already registered", fd)
 	}
+	r.regs[fd] = g
+	r.regsMu.Unlock()
+	// The system call holds no lock that a poll or a turn takes.
 	if err := r.p.add(fd); err != nil {
+		r.forget(g)
 		return nil, fmt.Errorf("reactor: register fd %d: %w", fd, err)
 	}
-	g := &Registration{r: r, fd: fd}
-	r.regs[fd] = g
 	return g, nil
 }
 
@@ -469,16 +503,24 @@ func (r *Reactor) Register(fd int) (*Registration, error) {
 // woken and finish with ErrClosed. Calling it again, or after the Reactor
 // is closed, does nothing and returns nil.
 func (g *Registration) Deregister() error {
-	r := g.r
-	r.mu.Lock()
+	g.mu.Lock()
 	if g.closed {
-		r.mu.Unlock()
+		g.mu.Unlock()
 		return nil
 	}
-	delete(r.regs, g.fd)
-	err := r.p.del(g.fd)
-	wakers := g.closeLocked(nil)
-	r.mu.Unlock()
+	wakers := g.closeLocked(nil) // from now on, events for g are ignored
+	g.mu.Unlock()
+
+	// Out of the kernel, then out of the map, so that the number can be
+	// registered again as soon as Deregister returns.
+	r := g.r
+	var err error
+	r.kernelMu.RLock()
+	if !r.closed.Load() { // else Close has closed the poller, and g with it
+		err = r.p.del(g.fd)
+	}
+	r.kernelMu.RUnlock()
+	r.forget(g)
 
 	for _, w := range wakers {
 		w.Wake()
@@ -490,6 +532,15 @@ func (g *Registration) Deregister() error {
 }
 
 // ANCHOR_END: deregister
+
+// forget takes g out of the map, if it is still there.
+func (r *Reactor) forget(g *Registration) {
+	r.regsMu.Lock()
+	if r.regs[g.fd] == g {
+		delete(r.regs, g.fd)
+	}
+	r.regsMu.Unlock()
+}
 
 // ANCHOR_END: register
 
@@ -504,9 +555,14 @@ const (
 // String returns the name of the future that waits in direction d.
 func (d direction) String() string { return [...]string{"Readable", "Writable"}[d] }
 
-// readyLocked records readiness and collects the wakers of the futures
-// waiting for it.
-func (g *Registration) readyLocked(rd, wr bool, wakers []future.Waker) []future.Waker {
+// setReady records readiness and collects the wakers of the futures waiting
+// for it. A closed Registration ignores it.
+func (g *Registration) setReady(rd, wr bool, wakers []future.Waker) []future.Waker {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.closed {
+		return wakers
+	}
 	for d, ok := range [2]bool{rd, wr} {
 		if !ok {
 			continue
@@ -521,7 +577,7 @@ func (g *Registration) readyLocked(rd, wr bool, wakers []future.Waker) []future.
 }
 
 // closeLocked marks g closed and collects the wakers of its pending
-// futures.
+// futures. The caller holds g.mu.
 func (g *Registration) closeLocked(wakers []future.Waker) []future.Waker {
 	g.closed = true
 	for d := range g.waker {
@@ -573,8 +629,8 @@ func (f *readiness) Poll(cx *future.Context) future.Poll[error] {
 		panic("reactor: Readable or Writable polled after it was done or cancelled")
 	}
 	g, d := f.g, f.dir
-	g.r.mu.Lock()
-	defer g.r.mu.Unlock()
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	switch {
 	case g.waiter[d] != nil && g.waiter[d] != f:
 		panic(fmt.Sprintf("reactor: fd %d: a second %v future polled while another is pending", g.fd, d))
@@ -598,8 +654,8 @@ func (f *readiness) Poll(cx *future.Context) future.Poll[error] {
 // Cancel forgets the waker, if this future is still the one waiting.
 func (f *readiness) Cancel() {
 	g, d := f.g, f.dir
-	g.r.mu.Lock()
-	defer g.r.mu.Unlock()
+	g.mu.Lock()
+	defer g.mu.Unlock()
 	f.done = true
 	if g.waiter[d] == f {
 		g.waiter[d], g.waker[d] = nil, nil
@@ -609,189 +665,3 @@ func (f *readiness) Cancel() {
 // ANCHOR_END: readiness-poll
 
 // ANCHOR_END: readable
-
-// ANCHOR: timers
-
-// ANCHOR: timer-type
-
-// A timer is one pending Sleep in the reactor's heap. Its deadline is kept
-// as nanoseconds since the reactor's epoch, read off the monotonic clock,
-// so that the heap compares integers, not time.Time values.
-type timer struct {
-	at    int64        // deadline, in nanoseconds since Reactor.epoch
-	seq   uint64       // ties between equal deadlines go to the older timer
-	waker future.Waker // the waker of the Sleep's latest poll
-	index int          // position in the heap, -1 once out of it
-	fired bool
-}
-
-// ANCHOR_END: timer-type
-
-// timerHeap is a min-heap of timers by deadline, for container/heap.
-// Each timer knows its index, so Cancel removes it in O(log n).
-type timerHeap []*timer
-
-func (h timerHeap) Len() int { return len(h) }
-func (h timerHeap) Less(i, j int) bool {
-	if h[i].at != h[j].at {
-		return h[i].at < h[j].at
-	}
-	return h[i].seq < h[j].seq
-}
-func (h timerHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index, h[j].index = i, j
-}
-func (h *timerHeap) Push(x any) {
-	t := x.(*timer)
-	t.index = len(*h)
-	*h = append(*h, t)
-}
-func (h *timerHeap) Pop() any {
-	old := *h
-	t := old[len(old)-1]
-	old[len(old)-1] = nil
-	*h = old[:len(old)-1]
-	t.index = -1
-	return t
-}
-
-// since returns t as nanoseconds since the reactor's epoch. Both are read
-// off the monotonic clock, so the difference ignores changes to the
-// wall clock.
-func (r *Reactor) since(t time.Time) int64 { return int64(t.Sub(r.epoch)) }
-
-// ANCHOR: timeout
-
-// maxWait caps the timeout of one wait, as netpoll in
-// runtime/netpoll_epoll.go caps its delay at 1e9ms (about 11.5 days).
-// epoll_wait takes its timeout as a C int of milliseconds, so a longer one
-// would be cut to 32 bits; and capping costs nothing, because Park
-// computes a fresh timeout after every wait.
-const maxWait = 1e9 * time.Millisecond
-
-// timeoutLocked is how long Park may wait: until the earliest deadline,
-// rounded up to a whole millisecond (epoll_wait's unit) so that the wait
-// never ends just before it, but at most maxWait; or -1 if there are no
-// timers.
-func (r *Reactor) timeoutLocked(now time.Time) time.Duration {
-	if len(r.timers) == 0 {
-		return -1
-	}
-	d := time.Duration(r.timers[0].at - r.since(now))
-	switch {
-	case d <= 0:
-		return 0
-	case d >= maxWait:
-		return maxWait // before rounding, which would overflow near the largest Duration
-	}
-	return (d + time.Millisecond - 1).Truncate(time.Millisecond)
-}
-
-// ANCHOR_END: timeout
-
-// ANCHOR: expire
-
-// expireLocked pops every timer whose deadline is not after now, earliest
-// first, and collects their wakers.
-func (r *Reactor) expireLocked(now time.Time, wakers []future.Waker) []future.Waker {
-	for n := r.since(now); len(r.timers) > 0 && r.timers[0].at <= n; {
-		t := heap.Pop(&r.timers).(*timer)
-		t.fired = true
-		if t.waker != nil {
-			wakers = append(wakers, t.waker)
-			t.waker = nil
-		}
-	}
-	return wakers
-}
-
-// ANCHOR_END: expire
-
-// ANCHOR: sleep-new
-
-// Sleep returns a future that is done once d has passed since Sleep was
-// called. The deadline is fixed at the call; the timer joins the heap at
-// the first Poll, so a Sleep that is never polled costs nothing. It joins
-// the heap even if its deadline has passed by then, and is done by the
-// next turn of the reactor: sleeps finish in deadline order however late
-// they are first polled. A d of zero or less is done on the first Poll.
-//
-// Whoever abandons the future before it is done must cancel it
-// (future.Cancel), which takes the timer out of the heap. Polling it after
-// it is done or cancelled panics. If the Reactor is closed, the sleep ends
-// early.
-func (r *Reactor) Sleep(d time.Duration) future.Future[struct{}] {
-	return &sleep{r: r, when: time.Now().Add(d), now: d <= 0}
-}
-
-type sleep struct {
-	r     *Reactor
-	when  time.Time
-	now   bool  // d <= 0: done on the first Poll, without the heap
-	t     timer // in the heap from the first Poll, unless now
-	armed bool  // t has been pushed (it may have fired or been removed since)
-	done  bool
-}
-
-// ANCHOR_END: sleep-new
-
-// ANCHOR: sleep-poll
-
-func (s *sleep) Poll(cx *future.Context) future.Poll[struct{}] {
-	if s.done {
-		panic("reactor: Sleep polled after it was done or cancelled")
-	}
-	r := s.r
-	r.mu.Lock()
-	switch {
-	case !s.armed && (r.closed || s.now):
-		r.mu.Unlock()
-		s.done = true
-		return future.Done(struct{}{})
-	case !s.armed:
-		// The timer lives inside the sleep, so arming it allocates
-		// nothing: the heap holds a pointer to s.t.
-		r.seq++
-		s.t = timer{at: r.since(s.when), seq: r.seq, waker: cx.Waker()}
-		s.armed = true
-		heap.Push(&r.timers, &s.t)
-		earliest := s.t.index == 0
-		r.mu.Unlock()
-		if earliest {
-			// A Park blocked on another goroutine is waiting with a
-			// timeout that is now too long; make it look again.
-			r.interrupt()
-		}
-		return future.Pending[struct{}]()
-	case s.t.fired:
-		r.mu.Unlock()
-		s.done = true
-		return future.Done(struct{}{})
-	}
-	s.t.waker = cx.Waker() // the latest poll's waker is the one to wake
-	r.mu.Unlock()
-	return future.Pending[struct{}]()
-}
-
-// ANCHOR_END: sleep-poll
-
-// ANCHOR: sleep-cancel
-
-// Cancel takes the timer out of the heap, if it is there.
-func (s *sleep) Cancel() {
-	r := s.r
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	s.done = true
-	if s.armed {
-		if s.t.index >= 0 {
-			heap.Remove(&r.timers, s.t.index)
-		}
-		s.t.waker = nil
-	}
-}
-
-// ANCHOR_END: sleep-cancel
-
-// ANCHOR_END: timers

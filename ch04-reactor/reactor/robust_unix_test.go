@@ -262,3 +262,30 @@ func TestLateSleepsKeepDeadlineOrder(t *testing.T) {
 		t.Fatalf("sleeps of 2ms and 1ms, both due before Run, finished in the order %v, want [1 2]", order)
 	}
 }
+
+// TestParkSpendsWakersUnpark checks that the Unpark a waker makes while
+// Park wakes it (what chapter 3's executor does when it queues the task)
+// is spent by that Park: the next Park asks the kernel again, instead of
+// returning at once on a stale token.
+func TestParkSpendsWakersUnpark(t *testing.T) {
+	r := newReactor(t)
+	var waits atomic.Int32
+	r.OnWait(func(Wait) { waits.Add(1) })
+	unparks := future.NewContext(future.WakerFunc(r.Unpark))
+	s := r.Sleep(time.Hour)
+	mustPending(t, s, unparks)
+	r.advance(2 * time.Hour)
+	r.Park() // fires s, whose waker unparks
+	mustDone(t, s, unparks)
+	if n := waits.Load(); n != 1 {
+		t.Fatalf("the first Park made %d waits, want 1", n)
+	}
+	s2 := r.Sleep(time.Hour)
+	mustPending(t, s2, unparks)
+	r.advance(2 * time.Hour)
+	r.Park() // must wait in the kernel (timeout 0: s2 is due), not skip it
+	if n := waits.Load(); n != 2 {
+		t.Fatalf("the second Park made %d waits, want 1: the token of the first Park's waker was left behind", n-1)
+	}
+	mustDone(t, s2, unparks)
+}
