@@ -172,3 +172,34 @@ func TestWakerPanic(t *testing.T) {
 		t.Errorf("Shutdown = %v, want both panics of the waker reported", err)
 	}
 }
+
+// TestWakerPanicAtShutdown leaves a timer pending, polled from outside
+// the runtime with a waker that panics, and a JoinHandle awaited the same
+// way: Shutdown wakes both, and reports both panics instead of passing
+// them on to its caller.
+func TestWakerPanicAtShutdown(t *testing.T) {
+	rt := newRT(t, 2)
+	var pw panicWaker
+	cx := future.NewContext(&pw)
+	if rt.Sleep(time.Hour).Poll(cx).IsDone() {
+		t.Fatal("a 1-hour sleep done at once")
+	}
+	if sched.Spawn(rt, never[int]()).Poll(cx).IsDone() {
+		t.Fatal("a task that never ends is done")
+	}
+	var err error
+	func() {
+		defer func() {
+			if v := recover(); v != nil {
+				t.Errorf("Shutdown panicked: %v", v)
+			}
+		}()
+		err = rt.Shutdown()
+	}()
+	if n := pw.n.Load(); n != 2 {
+		t.Errorf("the waker was called %d times, want 2", n)
+	}
+	if err == nil || strings.Count(err.Error(), "waker boom") != 2 {
+		t.Errorf("Shutdown = %v, want both panics of the waker reported", err)
+	}
+}
