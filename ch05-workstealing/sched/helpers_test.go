@@ -279,3 +279,13 @@ func goroutinesBack(t testing.TB, before int) {
 func doneNow[T any](f future.Future[T]) (T, bool) {
 	return f.Poll(future.NewContext(future.NoopWaker)).Value()
 }
+
+// chanDone returns a channel closed once ch has delivered a value into *v.
+func chanDone[T any](ch <-chan T, v *T) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		*v = <-ch
+		close(done)
+	}()
+	return done
+}

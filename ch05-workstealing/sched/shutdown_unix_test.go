@@ -203,13 +203,3 @@ func childPending(cs []*counted[struct{}], hs []*sched.JoinHandle[struct{}]) []p
 	}
 	return ps
 }
-
-// chanDone returns a channel closed once ch has delivered a value into *v.
-func chanDone[T any](ch <-chan T, v *T) <-chan struct{} {
-	done := make(chan struct{})
-	go func() {
-		*v = <-ch
-		close(done)
-	}()
-	return done
-}
