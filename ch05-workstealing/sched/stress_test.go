@@ -64,10 +64,20 @@ func (s *spawner) Poll(cx *future.Context) future.Poll[int] {
 // checks that each of them ran exactly once. It logs how many each worker
 // polled and stole: with two workers or more, stealing usually spreads
 // the work, but on a loaded machine one worker may well do it all, so
-// the test asserts only that the counts add up.
+// the test asserts only that the counts add up. With stealing off
+// (NewNoSteal), the other workers get only what overflows to the global
+// queue, and nothing may be counted as stolen.
 func TestStressSpawnFromOneTask(t *testing.T) {
-	for _, workers := range []int{1, 2, 4} {
-		rt := newRT(t, workers)
+	for _, c := range []struct {
+		workers int
+		steal   bool
+	}{{1, true}, {2, true}, {4, true}, {2, false}} {
+		workers := c.workers
+		mk := sched.New
+		if !c.steal {
+			mk = sched.NewNoSteal
+		}
+		rt := startRT(t, workers, mk)
 		s := &spawner{runs: make([]atomic.Int32, stressTasks())}
 		n, err := blockOn[int](t, rt, s, "the spawning task never finished: a task was lost")
 		if err != nil || n != len(s.runs) {
@@ -91,12 +101,15 @@ func TestStressSpawnFromOneTask(t *testing.T) {
 		if lo, hi := uint64(len(s.runs))+1, uint64(len(s.runs))+2; total < lo || total > hi {
 			t.Errorf("%d workers: %d polls in all, want %d to %d", workers, total, lo, hi)
 		}
+		if !c.steal && stolen != 0 {
+			t.Errorf("%d workers, stealing off: %d tasks stolen", workers, stolen)
+		}
 		if stolen > total {
 			t.Errorf("%d workers: %d tasks stolen, more than the %d polled", workers, stolen, total)
 		}
 		if len(st.Polls) != workers || len(st.Stolen) != workers || len(st.Parks) != workers {
 			t.Errorf("Stats has %d/%d/%d entries, want %d each", len(st.Polls), len(st.Stolen), len(st.Parks), workers)
 		}
-		t.Logf("%d workers, %d tasks: polls %v, stolen %v, parks %v", workers, len(s.runs), st.Polls, st.Stolen, st.Parks)
+		t.Logf("%d workers (stealing %t), %d tasks: polls %v, stolen %v, parks %v", workers, c.steal, len(s.runs), st.Polls, st.Stolen, st.Parks)
 	}
 }
