@@ -26,6 +26,14 @@ const defaultBlockingThreads = 64
 // and the future is done with ErrShutdown.
 func SpawnBlocking[T any](rt *Runtime, fn func() (T, error)) future.Future[future.Result[T]] {
 	p := new(future.Promise[future.Result[T]])
+	set := func(r future.Result[T]) {
+		defer func() { // Set wakes the awaiting task: its waker may panic
+			if v := recover(); v != nil {
+				rt.stray(v)
+			}
+		}()
+		p.Set(r)
+	}
 	rt.blocking.submit(blockingJob{
 		run: func() {
 			returned := false
@@ -34,16 +42,16 @@ func SpawnBlocking[T any](rt *Runtime, fn func() (T, error)) future.Future[futur
 					return
 				}
 				if v := recover(); v != nil {
-					p.Set(future.Err[T](&executor.PanicError{Value: v, Stack: debug.Stack()}))
+					set(future.Err[T](&executor.PanicError{Value: v, Stack: debug.Stack()}))
 				} else {
-					p.Set(future.Err[T](executor.ErrGoexit))
+					set(future.Err[T](executor.ErrGoexit))
 				}
 			}()
 			v, err := fn()
 			returned = true
-			p.Set(future.Result[T]{Value: v, Err: err})
+			set(future.Result[T]{Value: v, Err: err})
 		},
-		drop: func() { p.Set(future.Err[T](ErrShutdown)) },
+		drop: func() { set(future.Err[T](ErrShutdown)) },
 	})
 	return p
 }
@@ -84,14 +92,19 @@ func (p *blockingPool) submit(j blockingJob) {
 }
 
 // serve runs jobs until the queue is empty. A job whose function calls
-// runtime.Goexit ends the goroutine; the deferred call gives its place
-// in the pool back.
+// runtime.Goexit ends the goroutine; the deferred call starts another in
+// its place if jobs are waiting, or else gives its place in the pool back.
 func (p *blockingPool) serve() {
 	counted := true
 	defer func() {
-		if counted {
+		if counted { // a job called runtime.Goexit: this goroutine ends
 			p.mu.Lock()
-			p.running--
+			if len(p.queue) > 0 && !p.closed {
+				p.done.Add(1)
+				go p.serve() // in its place, or the queue may wait for ever
+			} else {
+				p.running--
+			}
 			p.mu.Unlock()
 		}
 		p.done.Done()

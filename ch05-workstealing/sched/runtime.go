@@ -258,12 +258,24 @@ func (rt *Runtime) Shutdown() error {
 			h.self.stop(ErrShutdown)
 		}
 		rt.blocking.close()
-		err = errors.Join(rt.reactor.Close(), errors.Join(rt.strays...))
+		cerr := rt.closeReactor()
+		err = errors.Join(cerr, errors.Join(rt.strays...))
 	})
 	return err
 }
 
 // ANCHOR_END: shutdown
+
+// closeReactor closes the reactor, which wakes whatever still waits on
+// it; a waker that panics there is recorded like any stray waker.
+func (rt *Runtime) closeReactor() error {
+	defer func() {
+		if v := recover(); v != nil {
+			rt.stray(v)
+		}
+	}()
+	return rt.reactor.Close()
+}
 
 // abandoned closes the global queue and every live list, and returns
 // every task that is not complete: on a queue, or on a list. A task may
