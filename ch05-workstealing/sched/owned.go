@@ -4,6 +4,8 @@ import "sync"
 
 // ANCHOR: shard
 
+// ANCHOR: shard-add
+
 // A shard is one worker's list of live tasks: those whose first poll on
 // that worker returned Pending, and that are not complete yet. A task
 // that has never been polled is on a run queue, and one that finished in
@@ -33,6 +35,10 @@ func (s *shard) add(h *header, id int) bool {
 	return true
 }
 
+// ANCHOR_END: shard-add
+
+// ANCHOR: shard-remove
+
 // remove takes h off the list, if it is still on it.
 func (s *shard) remove(h *header) {
 	s.mu.Lock()
@@ -59,5 +65,7 @@ func (s *shard) close() []*header {
 	s.tasks = nil
 	return live
 }
+
+// ANCHOR_END: shard-remove
 
 // ANCHOR_END: shard

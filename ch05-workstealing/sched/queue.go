@@ -7,6 +7,8 @@ import (
 
 // ANCHOR: ring
 
+// ANCHOR: ring-type
+
 // ringSize is the capacity of a worker's local queue, as in Go's P
 // (runq [256]guintptr in runtime/runtime2.go).
 const ringSize = 256
@@ -23,6 +25,10 @@ type ring struct {
 	tail atomic.Uint32 // next slot to fill: only the owner writes it
 	buf  [ringSize]atomic.Pointer[header]
 }
+
+// ANCHOR_END: ring-type
+
+// ANCHOR: ring-ops
 
 // push adds h at the tail. Only the owner calls it. It reports false,
 // having done nothing, if the ring is full.
@@ -50,6 +56,8 @@ func (q *ring) pop() *header {
 		}
 	}
 }
+
+// ANCHOR_END: ring-ops
 
 // ANCHOR_END: ring
 
@@ -123,6 +131,8 @@ func (q *ring) grabHalf() (first, last *header, n int32) {
 
 // ANCHOR: global
 
+// ANCHOR: global-push
+
 // The global queue holds tasks that no worker owns yet: spawned or woken
 // from outside the runtime, or moved out of a full ring. It is a linked
 // list through header.next under one mutex (Go's sched.runq under
@@ -152,6 +162,8 @@ func (g *globalQueue) push(first, last *header, n int32) bool {
 	return true
 }
 
+// ANCHOR_END: global-push
+
 // close empties the queue for good and returns what it held.
 func (g *globalQueue) close() []*header {
 	g.mu.Lock()
@@ -165,6 +177,8 @@ func (g *globalQueue) close() []*header {
 	g.n.Store(0)
 	return hs
 }
+
+// ANCHOR: global-pop
 
 // popInto takes up to max tasks: it returns the first and pushes the
 // rest onto dst, the caller's own ring, which has room for them.
@@ -193,5 +207,7 @@ func (g *globalQueue) popInto(dst *ring, max int32) *header {
 	g.n.Add(-take)
 	return x
 }
+
+// ANCHOR_END: global-pop
 
 // ANCHOR_END: global

@@ -171,6 +171,8 @@ func (rt *Runtime) inject(h *header) bool {
 
 // ANCHOR: wakep
 
+// ANCHOR: wakep-fn
+
 // wakep wakes one idle worker to look for work, unless a worker is
 // already spinning (looking), or none is idle. This is wakep in
 // runtime/proc.go: a spinning worker that finds work wakes the next
@@ -192,6 +194,10 @@ func (rt *Runtime) wakep() {
 	}
 }
 
+// ANCHOR_END: wakep-fn
+
+// ANCHOR: wake-idle
+
 // wakeIdle wakes a worker parked on its token, if there is one, and
 // hands it the spinning state the caller has already counted.
 func (rt *Runtime) wakeIdle() bool {
@@ -212,6 +218,8 @@ func (rt *Runtime) wakeIdle() bool {
 	}
 	return true
 }
+
+// ANCHOR_END: wake-idle
 
 // ANCHOR_END: wakep
 

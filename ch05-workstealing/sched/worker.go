@@ -28,6 +28,8 @@ const (
 
 // ANCHOR: worker
 
+// ANCHOR: worker-type
+
 // A worker is one goroutine running tasks. Only the worker itself touches
 // its fields, except the ring's head (thieves), the counters (Stats) and
 // what idleMu guards.
@@ -52,6 +54,10 @@ type worker struct {
 	polls, stolen, parks atomic.Uint64
 }
 
+// ANCHOR_END: worker-type
+
+// ANCHOR: worker-main
+
 // main is the worker's goroutine: take a task, run it, until Shutdown.
 func (w *worker) main() {
 	defer func() {
@@ -71,6 +77,8 @@ func (w *worker) main() {
 		h.self.run(w)
 	}
 }
+
+// ANCHOR_END: worker-main
 
 // ANCHOR_END: worker
 
@@ -187,6 +195,8 @@ func (w *worker) globalBatch() int32 {
 
 // ANCHOR: spin
 
+// ANCHOR: spin-rule
+
 // maySpin makes the worker a spinning one if it is not already, unless
 // half the busy workers are spinning: spinners burn CPU, and a few are
 // enough to pick up new work at once (findRunnable's
@@ -214,6 +224,10 @@ func (w *worker) stopSpinning() {
 	}
 }
 
+// ANCHOR_END: spin-rule
+
+// ANCHOR: steal-work
+
 // stealWork tries every other worker, from a random one on, a few
 // rounds, and takes half of the first non-empty ring it finds.
 func (w *worker) stealWork() *header {
@@ -233,6 +247,8 @@ func (w *worker) stealWork() *header {
 	}
 	return nil
 }
+
+// ANCHOR_END: steal-work
 
 // ANCHOR_END: spin
 
@@ -332,6 +348,8 @@ func (rt *Runtime) hasWork() bool {
 
 // ANCHOR: reactor-turn
 
+// ANCHOR: peek
+
 // peekReactor gives the reactor a turn that does not block, if no worker
 // is parked in it and no other worker is peeking, and queues what it
 // made ready. A busy runtime would otherwise never see I/O or timers:
@@ -347,6 +365,10 @@ func (w *worker) peekReactor() {
 		w.put(h)
 	}
 }
+
+// ANCHOR_END: peek
+
+// ANCHOR: enqueue
 
 // enqueue queues the tasks behind wakers, which a reactor turn returned:
 // every task of this runtime goes onto this worker's ring, in one batch,
@@ -377,6 +399,8 @@ func (w *worker) enqueue(wakers []future.Waker) *header {
 	}
 	return first
 }
+
+// ANCHOR_END: enqueue
 
 // ANCHOR_END: reactor-turn
 

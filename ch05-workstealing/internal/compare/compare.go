@@ -45,6 +45,8 @@ func (t trivial) Poll(*future.Context) future.Poll[struct{}] {
 	return future.Done(struct{}{})
 }
 
+// ANCHOR: spawnall-task
+
 // spawnAll is a task that spawns n tasks made by mk, from inside the
 // runtime, and is done when all of them are.
 type spawnAll struct {
@@ -69,6 +71,8 @@ func (s *spawnAll) Poll(cx *future.Context) future.Poll[struct{}] {
 	}
 	return future.Pending[struct{}]()
 }
+
+// ANCHOR_END: spawnall-task
 
 // Spawn spawns n trivial tasks from one task on rt and waits for all.
 func Spawn(rt *sched.Runtime, n int) error {
