@@ -81,6 +81,10 @@ func (w *groupWait) Poll(cx *future.Context) future.Poll[struct{}] {
 	return future.Pending[struct{}]()
 }
 
+// ANCHOR_END: ex1-2
+
+// ANCHOR: ex1-3
+
 // Cancel takes an abandoned Wait off the list, so that the Group does not
 // keep it, or wake its task, for nothing.
 func (w *groupWait) Cancel() {
@@ -93,7 +97,7 @@ func (w *groupWait) Cancel() {
 	}
 }
 
-// ANCHOR_END: ex1-2
+// ANCHOR_END: ex1-3
 
 // ANCHOR: ex2
 
@@ -206,6 +210,10 @@ func (a *acquire) Poll(cx *future.Context) future.Poll[struct{}] {
 	return future.Pending[struct{}]()
 }
 
+// ANCHOR_END: ex3-2
+
+// ANCHOR: ex3-3
+
 // Cancel abandons a pending Acquire: it leaves the queue, or, if Release
 // has already handed it a permit that its task never saw, passes the
 // permit on. After Done it does nothing: the task holds the permit and
@@ -229,20 +237,15 @@ func (a *acquire) Cancel() {
 	}
 }
 
-// ANCHOR_END: ex3-2
+// ANCHOR_END: ex3-3
 
 // ANCHOR: ex4
 
-// StealModel runs a model of work stealing in rounds (exercise 4). All
-// tasks start on worker 0. In each round every worker, in turn, runs
-// one task: the one in its hand, or else the one at the head of its
-// queue. A worker with neither makes one steal instead: from the first
-// non-empty queue after its own, it takes half the tasks (rounded up) if
-// half is set, or else one, from the head. It keeps the first in its hand
-// to run next round, where no thief can take it (as stealInto returns one
-// task to run at once), and queues the rest. StealModel returns the
-// rounds until every task had run, the steals made, and how many times
-// each task ran (each must be once).
+// StealModel models work stealing in rounds (exercise 4), all tasks
+// starting on worker 0. Each round, every worker in turn runs the task in
+// its hand or at the head of its queue; with neither, it steals instead
+// (see steal). It returns the rounds until every task had run, the
+// steals made, and how many times each task ran (each must be once).
 func StealModel(workers, tasks int, half bool) (rounds, steals int, runs []int) {
 	runs = make([]int, tasks)
 	queues := make([][]int, workers)
@@ -275,7 +278,15 @@ func StealModel(workers, tasks int, half bool) (rounds, steals int, runs []int) 
 	return rounds, steals, runs
 }
 
-// steal makes worker w's steal and reports whether it found a task.
+// ANCHOR_END: ex4
+
+// ANCHOR: ex4-2
+
+// steal makes worker w's steal: from the head of the first non-empty
+// queue after its own, half the tasks (rounded up) if half is set, or
+// else one. The first goes into w's hand, to run next round, where no
+// thief can take it back (as stealInto returns one task to run at once);
+// the rest join w's queue. steal reports whether it found a task.
 func steal(queues [][]int, hands []int, w int, half bool) bool {
 	for i := 1; i < len(queues); i++ {
 		v := (w + i) % len(queues)
@@ -295,4 +306,4 @@ func steal(queues [][]int, hands []int, w int, half bool) bool {
 	return false
 }
 
-// ANCHOR_END: ex4
+// ANCHOR_END: ex4-2
