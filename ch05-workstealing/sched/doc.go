@@ -11,16 +11,16 @@
 // tasks that no worker owns: spawned or woken from outside the runtime,
 // or moved out of a full ring.
 //
-//	           Spawn, Wake from outside
-//	                     │
-//	                     ▼
-//	      ┌──────── global queue ◄──────── half of a full ring
-//	      │ every 61 polls, or when idle         ▲
-//	      ▼                                      │
-//	  worker 0: [LIFO] [ring ░░░░░░      ] ──────┘
-//	  worker 1: [LIFO] [ring             ] ◄── steals half of a ring
-//	  worker 2: parked on its token
-//	  worker 3: parked in the reactor (epoll_wait, timeout = next timer)
+//	         Spawn, Wake from outside
+//	                   │
+//	                   ▼
+//	    ┌──────── global queue ◄──────── half of a full ring
+//	    │ every 61 polls, or when idle         ▲
+//	    ▼                                      │
+//	worker 0: [LIFO] [ring ░░░░░░      ] ──────┘
+//	worker 1: [LIFO] [ring             ] ◄── steals half of a ring
+//	worker 2: parked on its token
+//	worker 3: parked in the reactor (epoll_wait, timeout = next timer)
 //
 // A worker takes its next task from, in order: the LIFO slot (at most
 // three times in a row), its ring, the global queue, and then the other
