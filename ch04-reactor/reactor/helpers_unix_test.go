@@ -32,12 +32,6 @@ func newReactor(t testing.TB) *Reactor {
 	return r
 }
 
-// stallLimit is how long a watchdog lets a test make no progress before it
-// fails it: generous, so that a busy machine only makes a test slower, and
-// short, so that a lost wake-up fails in seconds instead of at go test's
-// stallLimit is how long a watchdog waits for progress.
-const stallLimit = reactortest.StallLimit
-
 // await is reactortest.Await: a watchdog on done.
 var await = reactortest.Await
 
