@@ -36,7 +36,7 @@ func newReactor(t testing.TB) *Reactor {
 var await = reactortest.Await
 
 // parkWatched calls r.Park on another goroutine and waits for it to
-// return, failing the test with what if it does not within stallLimit.
+// return, failing the test with what if it does not within reactortest.StallLimit.
 func parkWatched(t testing.TB, r *Reactor, what string) {
 	t.Helper()
 	done := make(chan struct{})

@@ -15,10 +15,8 @@ import (
 	"github.com/asyncbook/asyncbook/ch05-workstealing/sched"
 )
 
-// stallLimit is how long a watchdog lets a test make no progress before
-// it fails it: generous, so that a busy machine only makes a test slower,
-// and short, so that a lost wake-up fails in seconds instead of at go
-// stallLimit is how long a watchdog waits for progress.
+// stallLimit is how long a watchdog waits for progress (see
+// reactortest.StallLimit).
 const stallLimit = reactortest.StallLimit
 
 // newRT returns a runtime with n workers that the test shuts down when it
