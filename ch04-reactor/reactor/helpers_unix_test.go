@@ -3,9 +3,9 @@
 package reactor
 
 import (
+	"github.com/asyncbook/asyncbook/ch04-reactor/reactortest"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/asyncbook/asyncbook/ch02-futures/future"
 	"golang.org/x/sys/unix"
@@ -32,39 +32,11 @@ func newReactor(t testing.TB) *Reactor {
 	return r
 }
 
-// stallLimit is how long a watchdog lets a test make no progress before it
-// fails it: generous, so that a busy machine only makes a test slower, and
-// short, so that a lost wake-up fails in seconds instead of at go test's
-// ten-minute timeout.
-const stallLimit = 10 * time.Second
-
-// await waits until done is closed. If progress (nil: none) stands still
-// for stallLimit meanwhile, it fails the test with what it was waiting
-// for; the goroutine that should have closed done is left behind.
-func await(t testing.TB, done <-chan struct{}, progress func() int64, what string) {
-	t.Helper()
-	if progress == nil {
-		progress = func() int64 { return 0 }
-	}
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-	last, since := progress(), time.Now()
-	for {
-		select {
-		case <-done:
-			return
-		case <-tick.C:
-		}
-		if p := progress(); p != last {
-			last, since = p, time.Now()
-		} else if time.Since(since) > stallLimit {
-			t.Fatalf("no progress for %v: %s", stallLimit, what)
-		}
-	}
-}
+// await is reactortest.Await: a watchdog on done.
+var await = reactortest.Await
 
 // parkWatched calls r.Park on another goroutine and waits for it to
-// return, failing the test with what if it does not within stallLimit.
+// return, failing the test with what if it does not within reactortest.StallLimit.
 func parkWatched(t testing.TB, r *Reactor, what string) {
 	t.Helper()
 	done := make(chan struct{})
@@ -75,23 +47,8 @@ func parkWatched(t testing.TB, r *Reactor, what string) {
 	await(t, done, nil, what)
 }
 
-// pipe returns a non-blocking pipe that the test closes when it ends.
-// (unix.Pipe2 is missing on macOS, so the flags are set one by one.)
-func pipe(t testing.TB) (rd, wr int) {
-	t.Helper()
-	var p [2]int
-	if err := unix.Pipe(p[:]); err != nil {
-		t.Fatal(err)
-	}
-	for _, fd := range p {
-		unix.CloseOnExec(fd)
-		if err := unix.SetNonblock(fd, true); err != nil {
-			t.Fatal(err)
-		}
-	}
-	t.Cleanup(func() { unix.Close(p[0]); unix.Close(p[1]) })
-	return p[0], p[1]
-}
+// pipe is reactortest.Pipe: a non-blocking pipe, closed by Cleanup.
+var pipe = reactortest.Pipe
 
 // registeredPipe returns a pipe (as pipe does) whose read end is
 // registered with r, and deregistered when the test ends, before the

@@ -131,7 +131,9 @@ func New() (*Reactor, error) {
 // Reactor opened. It does not close registered descriptors: they belong
 // to the caller. If Park is running on another goroutine, Close unparks it
 // and waits for it to return. Close may be called more than once; later
-// calls return nil.
+// calls return nil. A waker that panics does not stop the others: Close
+// wakes every one and then panics again with the first panic's value, as
+// Park does.
 func (r *Reactor) Close() error {
 	r.Unpark()
 	r.parkMu.Lock()
@@ -160,10 +162,7 @@ func (r *Reactor) Close() error {
 		g.mu.Unlock()
 	}
 	wakers = r.timers.close(wakers)
-
-	for _, w := range wakers {
-		w.Wake()
-	}
+	wakeAll(wakers) // every waker, even if one panics; then that panic
 	return err
 }
 
@@ -522,9 +521,7 @@ func (g *Registration) Deregister() error {
 	r.kernelMu.RUnlock()
 	r.forget(g)
 
-	for _, w := range wakers {
-		w.Wake()
-	}
+	wakeAll(wakers)
 	if err != nil {
 		return fmt.Errorf("reactor: deregister fd %d: %w", g.fd, err)
 	}

@@ -16,6 +16,12 @@ func perTask(b *testing.B, n int) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/task")
 }
 
+// pool is what both goroutine pools of package compare offer.
+type pool interface {
+	Run(n int)
+	Close()
+}
+
 // BenchmarkSpawn spawns a million trivial tasks from one task (or
 // goroutine) and waits for all of them, on this runtime and three ways
 // Go programs do it: a goroutine each, and two pools of GOMAXPROCS
@@ -43,24 +49,24 @@ func BenchmarkSpawn(b *testing.B) {
 		}
 		perTask(b, spawnTasks)
 	})
-	b.Run("chanpool", func(b *testing.B) {
-		p := compare.NewChanPool()
-		defer p.Close()
-		b.ReportAllocs()
-		for b.Loop() {
-			p.Run(spawnTasks)
-		}
-		perTask(b, spawnTasks)
-	})
-	b.Run("mutexpool", func(b *testing.B) {
-		p := compare.NewMutexPool()
-		defer p.Close()
-		b.ReportAllocs()
-		for b.Loop() {
-			p.Run(spawnTasks)
-		}
-		perTask(b, spawnTasks)
-	})
+	pools := []struct {
+		name string
+		new  func() pool
+	}{
+		{"chanpool", func() pool { return compare.NewChanPool() }},
+		{"mutexpool", func() pool { return compare.NewMutexPool() }},
+	}
+	for _, pl := range pools {
+		b.Run(pl.name, func(b *testing.B) {
+			p := pl.new()
+			defer p.Close()
+			b.ReportAllocs()
+			for b.Loop() {
+				p.Run(spawnTasks)
+			}
+			perTask(b, spawnTasks)
+		})
+	}
 }
 
 // forkDepth makes BenchmarkForkJoin's tree: 2^20 leaves, 2^21-1 tasks.

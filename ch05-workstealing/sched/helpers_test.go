@@ -2,6 +2,7 @@ package sched_test
 
 import (
 	"errors"
+	"github.com/asyncbook/asyncbook/ch04-reactor/reactortest"
 	"os"
 	"runtime"
 	"sync/atomic"
@@ -14,11 +15,9 @@ import (
 	"github.com/asyncbook/asyncbook/ch05-workstealing/sched"
 )
 
-// stallLimit is how long a watchdog lets a test make no progress before
-// it fails it: generous, so that a busy machine only makes a test slower,
-// and short, so that a lost wake-up fails in seconds instead of at go
-// test's ten-minute timeout.
-const stallLimit = 10 * time.Second
+// stallLimit is how long a watchdog waits for progress (see
+// reactortest.StallLimit).
+const stallLimit = reactortest.StallLimit
 
 // newRT returns a runtime with n workers that the test shuts down when it
 // ends (with a watchdog: a Shutdown that hangs fails the test). A system
@@ -66,31 +65,8 @@ func shutdown(t testing.TB, rt *sched.Runtime) error {
 	return err
 }
 
-// await waits until done is closed. If progress (nil: none) stands still
-// for stallLimit meanwhile, it fails the test with what it was waiting
-// for; the goroutine that should have closed done is left behind. It
-// must be called from the test's goroutine.
-func await(t testing.TB, done <-chan struct{}, progress func() int64, what string) {
-	t.Helper()
-	if progress == nil {
-		progress = func() int64 { return 0 }
-	}
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	last, since := progress(), time.Now()
-	for {
-		select {
-		case <-done:
-			return
-		case <-tick.C:
-		}
-		if p := progress(); p != last {
-			last, since = p, time.Now()
-		} else if time.Since(since) > stallLimit {
-			t.Fatalf("no progress for %v: %s", stallLimit, what)
-		}
-	}
-}
+// await is reactortest.Await: a watchdog on done.
+var await = reactortest.Await
 
 // polls is the total of rt's per-worker poll counts: a progress measure
 // for await while tasks run.

@@ -104,27 +104,26 @@ func (q *ring) stealInto(dst *ring) *header {
 // grabHalf takes the older half of a full ring, for its owner to move to
 // the global queue (runqputslow). It returns them linked through next, or
 // nil if thieves emptied part of the ring meanwhile; the owner then
-// simply pushes again.
+// simply pushes again. The tasks are linked only once the CAS has made
+// them ours: until then a thief may take them, and their next fields are
+// its business.
 func (q *ring) grabHalf() (first, last *header, n int32) {
+	var batch [ringSize / 2]*header
 	h, t := q.head.Load(), q.tail.Load()
-	m := (t - h) / 2
-	if m != ringSize/2 {
+	if t-h != ringSize {
 		return nil, nil, 0
 	}
-	for i := range m {
-		x := q.buf[(h+i)%ringSize].Load()
-		if first == nil {
-			first = x
-		} else {
-			last.next = x
-		}
-		last = x
+	for i := range batch {
+		batch[i] = q.buf[(h+uint32(i))%ringSize].Load()
 	}
-	if !q.head.CompareAndSwap(h, h+m) {
+	if !q.head.CompareAndSwap(h, h+ringSize/2) {
 		return nil, nil, 0
 	}
-	last.next = nil
-	return first, last, int32(m)
+	for i, x := range batch[:len(batch)-1] {
+		x.next = batch[i+1]
+	}
+	batch[len(batch)-1].next = nil
+	return batch[0], batch[len(batch)-1], ringSize / 2
 }
 
 // ANCHOR_END: overflow
@@ -180,8 +179,8 @@ func (g *globalQueue) close() []*header {
 
 // ANCHOR: global-pop
 
-// popInto takes up to max tasks: it returns the first and pushes the
-// rest onto dst, the caller's own ring, which has room for them.
+// popInto takes up to max tasks, and no more than dst has room for: it
+// returns the first and pushes the rest onto dst, the caller's own ring.
 func (g *globalQueue) popInto(dst *ring, max int32) *header {
 	if g.n.Load() == 0 {
 		return nil
@@ -192,7 +191,8 @@ func (g *globalQueue) popInto(dst *ring, max int32) *header {
 	if x == nil {
 		return nil
 	}
-	take := min(g.n.Load(), max)
+	room := int32(ringSize - dst.len())
+	take := min(g.n.Load(), max, room+1)
 	g.first = x.next
 	for range take - 1 {
 		y := g.first

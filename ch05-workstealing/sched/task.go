@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"sync"
 	"sync/atomic"
 
 	"github.com/asyncbook/asyncbook/ch02-futures/future"
@@ -32,6 +31,10 @@ const (
 	running                      // a worker is polling it
 	complete                     // done; the result is in the handle
 	cancelled                    // Abort or Shutdown wants it stopped
+
+	// The JoinHandle's side of the word.
+	joinWaker // waiter holds the awaiting task's waker; the finisher owns it
+	joined    // the handle's Poll has returned Done
 )
 
 // ANCHOR_END: state
@@ -100,15 +103,11 @@ func (h *header) Wake() {
 // Poll is woken when the task finishes. Dropping a handle does not stop
 // the task; Abort does.
 type JoinHandle[T any] struct {
-	h   header
-	fut future.Future[T]
-	cx  future.Context
-
-	mu     sync.Mutex // guards the fields below
-	out    future.Result[T]
-	done   bool
-	joined bool         // Poll has returned Done
-	waiter future.Waker // the latest Poll's waker
+	h      header
+	fut    future.Future[T]
+	cx     future.Context
+	out    future.Result[T] // written once, before complete is set
+	waiter future.Waker     // the latest Poll's waker; see joinWaker
 }
 
 // ANCHOR_END: handle
@@ -196,23 +195,28 @@ func (t *JoinHandle[T]) poll(w *worker) (p future.Poll[T], ok bool) {
 // what this task just wrote, so it should run next, on this core.
 func (t *JoinHandle[T]) finish(w *worker, r future.Result[T]) {
 	t.fut = nil // let the collector have the future
-	t.mu.Lock()
-	t.out, t.done = r, true
-	t.h.state.Store(complete)
+	t.out = r
+	h := &t.h
+	var s uint32
+	for {
+		s = h.state.Load()
+		if h.state.CompareAndSwap(s, s&joinWaker|complete) {
+			break
+		}
+	}
+	h.rt.release(h)
+	if s&joinWaker == 0 {
+		return // nobody is waiting
+	}
 	waiter := t.waiter
 	t.waiter = nil
-	t.mu.Unlock()
-	t.h.rt.release(&t.h)
-	if waiter == nil {
-		return
-	}
-	if wh, ok := waiter.(*header); ok && w != nil && wh.rt == t.h.rt {
+	if wh, ok := waiter.(*header); ok && w != nil && wh.rt == h.rt {
 		if wh.notify() {
 			w.pushNext(wh)
 		}
 		return
 	}
-	t.h.rt.callWaker(waiter)
+	h.rt.callWaker(waiter)
 }
 
 // ANCHOR_END: finish
@@ -250,17 +254,42 @@ func (t *JoinHandle[T]) cancel(w *worker, err error) {
 // ErrAborted or ErrShutdown). Until then it is Pending, and the task
 // wakes cx's waker when it finishes. Polling again after Done panics.
 func (t *JoinHandle[T]) Poll(cx *future.Context) future.Poll[future.Result[T]] {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.joined {
+	h := &t.h
+	s := h.state.Load()
+	if s&joined != 0 {
 		panic("sched: JoinHandle polled after it was done")
 	}
-	if t.done {
-		t.joined = true
-		return future.Done(t.out)
+	if s&joinWaker != 0 {
+		// A waker from an earlier Poll is stored: take it back, so
+		// that this Poll's waker can replace it (rule 2).
+		for !h.state.CompareAndSwap(s, s&^joinWaker) {
+			if s = h.state.Load(); s&complete != 0 {
+				return t.joinDone()
+			}
+		}
 	}
+	if s&complete != 0 {
+		return t.joinDone()
+	}
+	// Only this side writes waiter while joinWaker is clear, and the
+	// finisher reads it only if it finds joinWaker set.
 	t.waiter = cx.Waker()
-	return future.Pending[future.Result[T]]()
+	for {
+		s = h.state.Load()
+		if s&complete != 0 {
+			t.waiter = nil
+			return t.joinDone()
+		}
+		if h.state.CompareAndSwap(s, s|joinWaker) {
+			return future.Pending[future.Result[T]]()
+		}
+	}
+}
+
+// joinDone marks the handle joined and returns the result.
+func (t *JoinHandle[T]) joinDone() future.Poll[future.Result[T]] {
+	t.h.state.Or(joined)
+	return future.Done(t.out)
 }
 
 // ANCHOR_END: join
@@ -269,9 +298,7 @@ func (t *JoinHandle[T]) Poll(cx *future.Context) future.Poll[future.Result[T]] {
 // is done, or executor.ErrNotFinished before. It may be called from any
 // goroutine, any number of times.
 func (t *JoinHandle[T]) Result() (T, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if !t.done {
+	if t.h.state.Load()&complete == 0 {
 		var zero T
 		return zero, executor.ErrNotFinished
 	}

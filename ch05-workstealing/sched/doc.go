@@ -1,0 +1,85 @@
+// Package sched is a work-stealing runtime for the futures of package
+// future: many workers poll tasks in parallel, idle workers steal from
+// busy ones, and the worker that would otherwise sleep waits in chapter
+// 4's reactor for I/O and timers.
+//
+// # Design
+//
+// A Runtime has a fixed number of workers, each a goroutine. Each worker
+// owns a ring of 256 tasks that only it pushes to, and a LIFO slot that
+// holds the task to run next. One global queue, under a mutex, holds the
+// tasks that no worker owns: spawned or woken from outside the runtime,
+// or moved out of a full ring.
+//
+//	         Spawn, Wake from outside
+//	                   │
+//	                   ▼
+//	    ┌──────── global queue ◄──────── half of a full ring
+//	    │ every 61 polls, or when idle         ▲
+//	    ▼                                      │
+//	worker 0: [LIFO] [ring ░░░░░░      ] ──────┘
+//	worker 1: [LIFO] [ring             ] ◄── steals half of a ring
+//	worker 2: parked on its token
+//	worker 3: parked in the reactor (epoll_wait, timeout = next timer)
+//
+// A worker takes its next task from, in order: the LIFO slot (at most
+// three times in a row), its ring, the global queue, and then the other
+// workers' rings, taking half of the first non-empty one it finds. Every
+// 61st poll it looks at the global queue first and gives the reactor a
+// turn that does not block, so that neither can be starved by a worker
+// that always has local work.
+//
+// A worker that finds nothing parks. The first to park takes the
+// reactor's blocking turn, with the earliest timer as its timeout; the
+// others park on a token of their own. When the turn returns, that worker
+// queues the tasks it made ready on its own ring, in one batch, and wakes
+// one idle worker to steal from it if there was more than one.
+//
+// # Spinning
+//
+// Waking a parked goroutine costs a kernel wake-up of its thread, tens of
+// microseconds. So the runtime never wakes a worker per task: a worker
+// that is out of work spins, stealing, before it parks, and new work
+// wakes a parked worker only when no worker is spinning (wakep). A
+// spinner that finds work stops spinning and, if it was the last one,
+// wakes the next: parallelism grows one worker at a time, as long as
+// there is work to find. At most half the busy workers spin at once.
+//
+// Before it parks, a worker stops spinning, counts itself idle, and only
+// then looks at every queue once more. A task pushed before it was counted
+// is seen by that look; a task pushed after sees an idle worker and wakes
+// it. Go's scheduler does the same dance (findRunnable in
+// runtime/proc.go).
+//
+// # Tasks
+//
+// A task is its future, its Context and its result, in one allocation:
+// the JoinHandle that Spawn returns. Its state is one atomic word of four
+// bits: notified (queued, or to be queued again), running, complete and
+// cancelled. A wake sets notified, and only the wake that finds the task
+// idle queues it, so a task is on at most one queue, is never polled by
+// two workers at once, and a wake during its poll makes the worker queue
+// it again when the poll ends.
+//
+// Go has no thread-local "current worker", so a Wake cannot tell whether
+// a worker calls it: it queues the task on the global queue. The paths
+// that know which worker they are on use its own queues instead: a task
+// woken during its own poll, the tasks of a reactor turn, a task awaiting
+// one that completes (LIFO slot), and SpawnFrom and WakeFrom, which take
+// the Context of the task that calls them.
+//
+// # Rules
+//
+// Spawn, Wake, Abort, Stats and SpawnBlocking may be called from any
+// goroutine; SpawnFrom and WakeFrom only from inside a task's Poll, with
+// its Context; BlockOn and Shutdown never from inside a task. A task
+// that blocks its goroutine (time.Sleep, a blocking read, a long loop)
+// holds its worker: the task in that worker's LIFO slot waits, and
+// the rest of its ring waits to be stolen. SpawnBlocking is for such work.
+//
+// A task that panics is done, with a *executor.PanicError; a task that
+// calls runtime.Goexit is done with executor.ErrGoexit, and its worker
+// goes on in a new goroutine. Shutdown stops the workers, cancels every
+// task still pending (future.Cancel, then ErrShutdown) and closes the
+// reactor.
+package sched
