@@ -249,6 +249,8 @@ func (t *JoinHandle[T]) cancel(w *worker, err error) {
 
 // ANCHOR: join
 
+// ANCHOR: join-poll
+
 // Poll reports the task's result once it is done: its value, or the
 // error that stopped it (a *executor.PanicError, executor.ErrGoexit,
 // ErrAborted or ErrShutdown). Until then it is Pending, and the task
@@ -285,6 +287,8 @@ func (t *JoinHandle[T]) Poll(cx *future.Context) future.Poll[future.Result[T]] {
 		}
 	}
 }
+
+// ANCHOR_END: join-poll
 
 // joinDone marks the handle joined and returns the result.
 func (t *JoinHandle[T]) joinDone() future.Poll[future.Result[T]] {
