@@ -54,9 +54,10 @@
 // # Tasks
 //
 // A task is its future, its Context and its result, in one allocation:
-// the JoinHandle that Spawn returns. Its state is one atomic word of four
-// bits: notified (queued, or to be queued again), running, complete and
-// cancelled. A wake sets notified, and only the wake that finds the task
+// the JoinHandle that Spawn returns. Its state is one atomic word:
+// notified (queued, or to be queued again), running, complete and
+// cancelled, and two bits for the handle's side (a waker is stored; the
+// result was taken). A wake sets notified, and only the wake that finds the task
 // idle queues it, so a task is on at most one queue, is never polled by
 // two workers at once, and a wake during its poll makes the worker queue
 // it again when the poll ends.

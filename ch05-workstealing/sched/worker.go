@@ -9,10 +9,10 @@ import (
 
 const (
 	// eventInterval is how many polls a worker makes between looks at
-	// the global queue and at the reactor while it is busy. Go uses 61
-	// for the global queue (schedule in runtime/proc.go: "a prime not too
-	// small and not too large"), and tokio for both (event_interval and
-	// global_queue_interval).
+	// the global queue and at the reactor while it is busy. Go checks its
+	// global queue every 61 schedticks (findRunnable in runtime/proc.go),
+	// so that two goroutines that keep spawning each other cannot hold a
+	// P's local queue for ever; tokio's event_interval is 61 too.
 	eventInterval = 61
 
 	// maxLIFORun is how many times in a row a worker runs the task in its
