@@ -241,9 +241,18 @@ func (r *Reactor) TryPark() {
 // behind them in one batch, on its own worker, and decide how many idle
 // workers to wake. The caller owns the wakers and must wake (or otherwise
 // schedule) every one of them. Turn shares Park's one-token protocol with
-// Unpark, and like Park it is serialised: one turn at a time.
+// Unpark, and like Park it is serialised: one turn at a time. A turn that
+// must not block does not wait for another turn either: if one is under
+// way (a worker may be asleep in it for as long as nothing happens),
+// Turn(false) returns at once, having done nothing; that turn will hand
+// out what is ready.
 func (r *Reactor) Turn(block bool, wakers []future.Waker) []future.Waker {
-	r.parkMu.Lock()
+	if !block && !r.parkMu.TryLock() {
+		return wakers
+	}
+	if block {
+		r.parkMu.Lock()
+	}
 	defer r.parkMu.Unlock()
 	if block {
 		wakers = r.park(wakers)

@@ -30,7 +30,6 @@ type Runtime struct {
 	nidle     atomic.Int32 // workers parked, or about to park, either way
 	polling   atomic.Bool  // a worker owns the reactor's blocking turn
 	inReactor atomic.Bool  // and is parked in it, or about to be
-	peeking   atomic.Bool  // a busy worker is taking a turn that does not block
 	idleMu    sync.Mutex
 	idle      []*worker
 

@@ -350,17 +350,18 @@ func (rt *Runtime) hasWork() bool {
 
 // ANCHOR: peek
 
-// peekReactor gives the reactor a turn that does not block, if no worker
-// is parked in it and no other worker is peeking, and queues what it
-// made ready. A busy runtime would otherwise never see I/O or timers:
-// nobody parks. (Go's sysmon polls the network if nobody has for 10ms.)
+// peekReactor gives the reactor a turn that does not block, unless a
+// worker is parked in it, and queues what it made ready. A busy runtime
+// would otherwise never see I/O or timers: nobody parks. (Go's sysmon
+// polls the network if nobody has for 10ms.) The check of polling only
+// saves a system call: a worker may park in the reactor just after it,
+// and Turn(false) then returns at once rather than wait behind it.
 func (w *worker) peekReactor() {
 	rt := w.rt
-	if rt.polling.Load() || !rt.peeking.CompareAndSwap(false, true) {
+	if rt.polling.Load() {
 		return
 	}
 	wakers := rt.reactor.Turn(false, w.wakers[:0])
-	rt.peeking.Store(false)
 	if h := w.enqueue(wakers); h != nil {
 		w.put(h)
 	}
