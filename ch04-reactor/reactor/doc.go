@@ -114,8 +114,8 @@
 // # Rules
 //
 // One turn at a time: Park, TryPark and Turn are serialised (a second
-// caller waits for the first), and a scheduler should let one goroutine
-// take the turns. Turn's caller owns the wakers it returns and must wake
+// caller waits for the first), except that Turn(false), a turn that must
+// not block, returns at once if another turn is under way. Turn's caller owns the wakers it returns and must wake
 // (or otherwise schedule) every one of them; they are not called for it.
 // Everything else is safe from any goroutine, concurrently. Close ends
 // every wait: pending Readable and Writable futures finish with ErrClosed,

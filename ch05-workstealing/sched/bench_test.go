@@ -295,3 +295,20 @@ func BenchmarkImbalanced(b *testing.B) {
 		})
 	}
 }
+
+// handles keeps BenchmarkAllocTask's last few tasks alive, as a runtime's
+// queues do, so that the compiler cannot drop the allocations.
+var handles [256]*sched.JoinHandle[struct{}]
+
+// BenchmarkAllocTask allocates a million task objects and does nothing
+// else: the floor under BenchmarkSpawn/sched, whose every task is one of
+// these. Compare its ns/task with the pools' in BenchmarkSpawn.
+func BenchmarkAllocTask(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		for i := range spawnTasks {
+			handles[i%len(handles)] = new(sched.JoinHandle[struct{}])
+		}
+	}
+	perTask(b, spawnTasks)
+}
