@@ -12,6 +12,18 @@ import (
 // spawnTasks is how many tasks one op of BenchmarkSpawn starts.
 const spawnTasks = 1_000_000
 
+// benchRT starts a runtime of GOMAXPROCS workers with newRT (sched.New
+// or NewNoSteal) and shuts it down when the benchmark ends.
+func benchRT(b *testing.B, newRT func(int) (*sched.Runtime, error)) *sched.Runtime {
+	b.Helper()
+	rt, err := newRT(0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { rt.Shutdown() })
+	return rt
+}
+
 func perTask(b *testing.B, n int) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/task")
 }
@@ -29,11 +41,7 @@ type pool interface {
 // mutex. Run it with -cpu 1,2.
 func BenchmarkSpawn(b *testing.B) {
 	b.Run("sched", func(b *testing.B) {
-		rt, err := sched.New(0)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer rt.Shutdown()
+		rt := benchRT(b, sched.New)
 		b.ReportAllocs()
 		for b.Loop() {
 			if err := compare.Spawn(rt, spawnTasks); err != nil {
@@ -125,11 +133,7 @@ func forkGo(depth int) int {
 func BenchmarkForkJoin(b *testing.B) {
 	leaves := 1 << forkDepth
 	b.Run("sched", func(b *testing.B) {
-		rt, err := sched.New(0)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer rt.Shutdown()
+		rt := benchRT(b, sched.New)
 		b.ReportAllocs()
 		for b.Loop() {
 			if n, err := sched.BlockOn[int](rt, &fork{depth: forkDepth}); err != nil || n != leaves {
@@ -232,11 +236,7 @@ func BenchmarkPingPong(b *testing.B) {
 	for _, local := range []bool{false, true} {
 		name := map[bool]string{false: "wake", true: "wakefrom"}[local]
 		b.Run(name, func(b *testing.B) {
-			rt, err := sched.New(0)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer rt.Shutdown()
+			rt := benchRT(b, sched.New)
 			for b.Loop() {
 				if _, err := sched.BlockOn[int](rt, &game{c: &court{local: local}}); err != nil {
 					b.Fatal(err)
@@ -281,11 +281,7 @@ func BenchmarkImbalanced(b *testing.B) {
 			if !steal {
 				newRT = sched.NewNoSteal
 			}
-			rt, err := newRT(0)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer rt.Shutdown()
+			rt := benchRT(b, newRT)
 			for b.Loop() {
 				if err := compare.Churn(rt, imbalancedTasks); err != nil {
 					b.Fatal(err)
