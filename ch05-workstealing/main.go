@@ -21,6 +21,7 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"flag"
 	"fmt"
@@ -154,10 +155,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	runtime.GOMAXPROCS(*workers)
 
-	err := stealing(stdout, *workers, *steal)
+	// The output goes through a buffer whose error sticks, so that a
+	// failed write (a full disk) is reported once, at a Flush, instead of
+	// being lost in an unchecked Fprintf. Each part is flushed when it is
+	// done, so the first shows while the second runs.
+	out := bufio.NewWriter(stdout)
+	err := stealing(out, *workers, *steal)
 	if err == nil {
-		fmt.Fprintln(stdout)
-		err = spawnTable(stdout, *workers, *tasks)
+		err = out.Flush()
+	}
+	if err == nil {
+		fmt.Fprintln(out)
+		err = spawnTable(out, *workers, *tasks)
+	}
+	if ferr := out.Flush(); err == nil {
+		err = ferr
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
