@@ -165,10 +165,9 @@ func (w *worker) put(h *header) {
 func (w *worker) findWork() *header {
 	rt := w.rt
 	for !rt.closing.Load() {
-		h := w.local()
-		if h == nil {
-			h = rt.global.popInto(&w.ring, w.globalBatch())
-		}
+		// The worker's own queues stay empty in this loop: only the
+		// worker pushes to them, and every path that does returns.
+		h := rt.global.popInto(&w.ring, w.globalBatch())
 		if h == nil && rt.steal && w.maySpin() {
 			h = w.stealWork()
 		}
