@@ -91,38 +91,39 @@ func (p *blockingPool) submit(j blockingJob) {
 	p.mu.Unlock()
 }
 
-// serve runs jobs until the queue is empty. A job whose function calls
-// runtime.Goexit ends the goroutine; the deferred call starts another in
-// its place if jobs are waiting, or else gives its place in the pool back.
+// serve runs jobs until the queue is empty. However it ends, normally
+// or because a job called runtime.Goexit (which nothing can stop), it
+// leaves its place to a new goroutine if jobs are waiting, so that none
+// is left behind, and gives the place back otherwise.
 func (p *blockingPool) serve() {
-	counted := true
+	defer p.done.Done()
 	defer func() {
-		if counted { // a job called runtime.Goexit: this goroutine ends
-			p.mu.Lock()
-			if len(p.queue) > 0 && !p.closed {
-				p.done.Add(1)
-				go p.serve() // in its place, or the queue may wait for ever
-			} else {
-				p.running--
-			}
-			p.mu.Unlock()
-		}
-		p.done.Done()
-	}()
-	for {
 		p.mu.Lock()
-		if len(p.queue) == 0 || p.closed {
-			p.running--
-			counted = false
-			p.mu.Unlock()
+		defer p.mu.Unlock()
+		if len(p.queue) > 0 && !p.closed {
+			p.done.Add(1)
+			go p.serve()
 			return
 		}
-		j := p.queue[0]
-		p.queue[0] = blockingJob{}
-		p.queue = p.queue[1:]
-		p.mu.Unlock()
+		p.running--
+	}()
+	for j, ok := p.take(); ok; j, ok = p.take() {
 		j.run()
 	}
+}
+
+// take removes the next job from the queue, if there is one and the pool
+// is open.
+func (p *blockingPool) take() (blockingJob, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.queue) == 0 || p.closed {
+		return blockingJob{}, false
+	}
+	j := p.queue[0]
+	p.queue[0] = blockingJob{}
+	p.queue = p.queue[1:]
+	return j, true
 }
 
 // close drops the jobs that have not started and waits for the running
