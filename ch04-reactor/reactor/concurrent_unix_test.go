@@ -83,30 +83,24 @@ func TestConcurrentReadersWhileTurning(t *testing.T) {
 	defer stop()
 
 	var got atomic.Int64 // messages read, over all pipes
-	var wg sync.WaitGroup
-	errs := make(chan error, 2*pipes)
+	var regs []*Registration
+	var fds []int
 	for range pipes {
 		rd, wr := pipe(t)
-		rreg, err := r.Register(rd)
-		if err != nil {
-			t.Fatal(err)
-		}
-		wreg, err := r.Register(wr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		wg.Go(func() { errs <- writeCounters(wreg, wr, messages) })
-		wg.Go(func() { errs <- readCounters(rreg, rd, messages, &got) })
-	}
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	await(t, done, got.Load, "readers stopped getting their bytes: a lost wake-up")
-	close(errs)
-	for err := range errs {
-		if err != nil {
-			t.Error(err)
+		for _, fd := range []int{wr, rd} {
+			reg, err := r.Register(fd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			regs, fds = append(regs, reg), append(fds, fd)
 		}
 	}
+	parallel(t, 2*pipes, got.Load, "readers stopped getting their bytes: a lost wake-up", func(i int) error {
+		if i%2 == 0 {
+			return writeCounters(regs[i], fds[i], messages)
+		}
+		return readCounters(regs[i], fds[i], messages, &got)
+	})
 	if n := got.Load(); n != pipes*messages {
 		t.Errorf("read %d messages, want %d", n, pipes*messages)
 	}
@@ -190,26 +184,15 @@ func TestConcurrentRegisterDeregister(t *testing.T) {
 	defer stop()
 
 	var progress atomic.Int64
-	errs := make(chan error, workers)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for i := range rounds {
-				if err := registerRound(r, i%3); err != nil {
-					errs <- err
-					return
-				}
-				progress.Add(1)
+	parallel(t, workers, progress.Load, "a Register, Deregister or Readable stopped making progress", func(int) error {
+		for i := range rounds {
+			if err := registerRound(r, i%3); err != nil {
+				return err
 			}
-		})
-	}
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	await(t, done, progress.Load, "a Register, Deregister or Readable stopped making progress")
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+			progress.Add(1)
+		}
+		return nil
+	})
 	r.regsMu.Lock()
 	left := len(r.regs)
 	r.regsMu.Unlock()
@@ -274,38 +257,27 @@ func TestConcurrentSleepsAndCancels(t *testing.T) {
 	defer stop()
 
 	var progress atomic.Int64
-	errs := make(chan error, workers)
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for range sleeps {
-				d := time.Duration(rand.IntN(3000)) * time.Microsecond
-				s := r.Sleep(d)
-				if rand.IntN(2) == 0 {
-					blockOn(s)
-				} else {
-					var wakes atomic.Int32
-					s.Poll(future.NewContext(future.WakerFunc(func() { wakes.Add(1) })))
-					for range rand.IntN(200) {
-						runtime.Gosched()
-					}
-					future.Cancel(s)
-					if n := wakes.Load(); n > 1 {
-						errs <- errors.New("a sleep's waker was called more than once")
-						return
-					}
+	parallel(t, workers, progress.Load, "sleeps stopped finishing: a lost timer", func(int) error {
+		for range sleeps {
+			d := time.Duration(rand.IntN(3000)) * time.Microsecond
+			s := r.Sleep(d)
+			if rand.IntN(2) == 0 {
+				blockOn(s)
+			} else {
+				var wakes atomic.Int32
+				s.Poll(future.NewContext(future.WakerFunc(func() { wakes.Add(1) })))
+				for range rand.IntN(200) {
+					runtime.Gosched()
 				}
-				progress.Add(1)
+				future.Cancel(s)
+				if n := wakes.Load(); n > 1 {
+					return errors.New("a sleep's waker was called more than once")
+				}
 			}
-		})
-	}
-	done := make(chan struct{})
-	go func() { wg.Wait(); close(done) }()
-	await(t, done, progress.Load, "sleeps stopped finishing: a lost timer")
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+			progress.Add(1)
+		}
+		return nil
+	})
 	if n := r.heapLen(); n != 0 {
 		t.Errorf("%d entries left in the heap with every sleep done or cancelled", n)
 	}

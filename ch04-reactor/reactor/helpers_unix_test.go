@@ -35,6 +35,9 @@ func newReactor(t testing.TB) *Reactor {
 // await is reactortest.Await: a watchdog on done.
 var await = reactortest.Await
 
+// parallel is reactortest.Parallel: goroutines under one watchdog.
+var parallel = reactortest.Parallel
+
 // parkWatched calls r.Park on another goroutine and waits for it to
 // return, failing the test with what if it does not within reactortest.StallLimit.
 func parkWatched(t testing.TB, r *Reactor, what string) {

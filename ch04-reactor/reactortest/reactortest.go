@@ -5,6 +5,7 @@
 package reactortest
 
 import (
+	"sync"
 	"testing"
 	"time"
 )
@@ -37,6 +38,28 @@ func Await(t testing.TB, done <-chan struct{}, progress func() int64, what strin
 			last, since = p, time.Now()
 		} else if time.Since(since) > StallLimit {
 			t.Fatalf("no progress for %v: %s", StallLimit, what)
+		}
+	}
+}
+
+// Parallel runs f(0) to f(n-1), each on a goroutine of its own, and waits
+// for them all with Await's watchdog (progress and what are Await's). It
+// reports every error they return with t.Error. It must be called from
+// the test's goroutine.
+func Parallel(t testing.TB, n int, progress func() int64, what string, f func(i int) error) {
+	t.Helper()
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { errs <- f(i) })
+	}
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	Await(t, done, progress, what)
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Error(err)
 		}
 	}
 }
