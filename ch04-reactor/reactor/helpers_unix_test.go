@@ -3,11 +3,11 @@
 package reactor
 
 import (
-	"github.com/asyncbook/asyncbook/ch04-reactor/reactortest"
 	"sync/atomic"
 	"testing"
 
 	"github.com/asyncbook/asyncbook/ch02-futures/future"
+	"github.com/asyncbook/asyncbook/ch04-reactor/reactortest"
 	"golang.org/x/sys/unix"
 )
 

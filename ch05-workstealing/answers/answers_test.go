@@ -1,7 +1,6 @@
 package answers
 
 import (
-	"errors"
 	"math/bits"
 	"runtime"
 	"sync/atomic"
@@ -10,8 +9,8 @@ import (
 
 	"github.com/asyncbook/asyncbook/ch02-futures/future"
 	"github.com/asyncbook/asyncbook/ch03-executor/executor"
-	"github.com/asyncbook/asyncbook/ch04-reactor/reactor"
 	"github.com/asyncbook/asyncbook/ch05-workstealing/sched"
+	"github.com/asyncbook/asyncbook/ch05-workstealing/schedtest"
 )
 
 // watchdog is how long a test waits for a task before it fails: long
@@ -19,25 +18,10 @@ import (
 const watchdog = 20 * time.Second
 
 // newRT starts a runtime of n workers and shuts it down when the test
-// ends. A system without a reactor skips the test, saying so.
+// ends (see schedtest.New).
 func newRT(t *testing.T, n int) *sched.Runtime {
 	t.Helper()
-	rt, err := sched.New(n)
-	if errors.Is(err, reactor.ErrUnsupported) {
-		t.Skipf("no reactor on %s: %v", runtime.GOOS, err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			return // a task may still hold a worker; Shutdown would wait for it
-		}
-		if err := rt.Shutdown(); err != nil {
-			t.Error(err)
-		}
-	})
-	return rt
+	return schedtest.New(t, n, sched.New)
 }
 
 // result waits for h's task and returns its value, failing the test if

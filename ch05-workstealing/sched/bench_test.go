@@ -7,22 +7,11 @@ import (
 	"github.com/asyncbook/asyncbook/ch02-futures/future"
 	"github.com/asyncbook/asyncbook/ch05-workstealing/internal/compare"
 	"github.com/asyncbook/asyncbook/ch05-workstealing/sched"
+	"github.com/asyncbook/asyncbook/ch05-workstealing/schedtest"
 )
 
 // spawnTasks is how many tasks one op of BenchmarkSpawn starts.
 const spawnTasks = 1_000_000
-
-// benchRT starts a runtime of GOMAXPROCS workers with newRT (sched.New
-// or NewNoSteal) and shuts it down when the benchmark ends.
-func benchRT(b *testing.B, newRT func(int) (*sched.Runtime, error)) *sched.Runtime {
-	b.Helper()
-	rt, err := newRT(0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { rt.Shutdown() })
-	return rt
-}
 
 func perTask(b *testing.B, n int) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/task")
@@ -41,7 +30,7 @@ type pool interface {
 // mutex. Run it with -cpu 1,2.
 func BenchmarkSpawn(b *testing.B) {
 	b.Run("sched", func(b *testing.B) {
-		rt := benchRT(b, sched.New)
+		rt := schedtest.New(b, 0, sched.New)
 		b.ReportAllocs()
 		for b.Loop() {
 			if err := compare.Spawn(rt, spawnTasks); err != nil {
@@ -133,7 +122,7 @@ func forkGo(depth int) int {
 func BenchmarkForkJoin(b *testing.B) {
 	leaves := 1 << forkDepth
 	b.Run("sched", func(b *testing.B) {
-		rt := benchRT(b, sched.New)
+		rt := schedtest.New(b, 0, sched.New)
 		b.ReportAllocs()
 		for b.Loop() {
 			if n, err := sched.BlockOn[int](rt, &fork{depth: forkDepth}); err != nil || n != leaves {
@@ -236,7 +225,7 @@ func BenchmarkPingPong(b *testing.B) {
 	for _, local := range []bool{false, true} {
 		name := map[bool]string{false: "wake", true: "wakefrom"}[local]
 		b.Run(name, func(b *testing.B) {
-			rt := benchRT(b, sched.New)
+			rt := schedtest.New(b, 0, sched.New)
 			for b.Loop() {
 				if _, err := sched.BlockOn[int](rt, &game{c: &court{local: local}}); err != nil {
 					b.Fatal(err)
@@ -281,7 +270,7 @@ func BenchmarkImbalanced(b *testing.B) {
 			if !steal {
 				newRT = sched.NewNoSteal
 			}
-			rt := benchRT(b, newRT)
+			rt := schedtest.New(b, 0, newRT)
 			for b.Loop() {
 				if err := compare.Churn(rt, imbalancedTasks); err != nil {
 					b.Fatal(err)

@@ -1,8 +1,6 @@
 package sched_test
 
 import (
-	"errors"
-	"github.com/asyncbook/asyncbook/ch04-reactor/reactortest"
 	"os"
 	"runtime"
 	"sync/atomic"
@@ -11,8 +9,9 @@ import (
 
 	"github.com/asyncbook/asyncbook/ch02-futures/future"
 	"github.com/asyncbook/asyncbook/ch03-executor/executor"
-	"github.com/asyncbook/asyncbook/ch04-reactor/reactor"
+	"github.com/asyncbook/asyncbook/ch04-reactor/reactortest"
 	"github.com/asyncbook/asyncbook/ch05-workstealing/sched"
+	"github.com/asyncbook/asyncbook/ch05-workstealing/schedtest"
 )
 
 // stallLimit is how long a watchdog waits for progress (see
@@ -20,50 +19,14 @@ import (
 const stallLimit = reactortest.StallLimit
 
 // newRT returns a runtime with n workers that the test shuts down when it
-// ends (with a watchdog: a Shutdown that hangs fails the test). A system
-// without a reactor skips the test, saying so.
+// ends (see schedtest.New).
 func newRT(t testing.TB, n int) *sched.Runtime {
 	t.Helper()
-	return startRT(t, n, sched.New)
+	return schedtest.New(t, n, sched.New)
 }
 
-// startRT is newRT with the constructor given, for NewNoSteal.
-func startRT(t testing.TB, n int, mk func(int) (*sched.Runtime, error)) *sched.Runtime {
-	t.Helper()
-	rt, err := mk(n)
-	if errors.Is(err, reactor.ErrUnsupported) {
-		t.Skipf("no reactor on %s: %v", runtime.GOOS, err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			// A watchdog may have given up on a task that is still
-			// blocked in its poll: Shutdown would wait for it for
-			// ever. The test has failed anyway.
-			return
-		}
-		if err := shutdown(t, rt); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-	})
-	return rt
-}
-
-// shutdown calls rt.Shutdown on another goroutine and returns its error,
-// failing the test if it does not return within stallLimit.
-func shutdown(t testing.TB, rt *sched.Runtime) error {
-	t.Helper()
-	done := make(chan struct{})
-	var err error
-	go func() {
-		defer close(done)
-		err = rt.Shutdown()
-	}()
-	await(t, done, nil, "Shutdown did not return")
-	return err
-}
+// shutdown is schedtest.Shutdown: Shutdown under a watchdog.
+var shutdown = schedtest.Shutdown
 
 // await is reactortest.Await: a watchdog on done.
 var await = reactortest.Await

@@ -6,6 +6,7 @@ import (
 
 	"github.com/asyncbook/asyncbook/ch02-futures/future"
 	"github.com/asyncbook/asyncbook/ch05-workstealing/sched"
+	"github.com/asyncbook/asyncbook/ch05-workstealing/schedtest"
 )
 
 // stressTasks is how many tasks TestStressSpawnFromOneTask spawns: the
@@ -77,7 +78,7 @@ func TestStressSpawnFromOneTask(t *testing.T) {
 		if !c.steal {
 			mk = sched.NewNoSteal
 		}
-		rt := startRT(t, workers, mk)
+		rt := schedtest.New(t, workers, mk)
 		s := &spawner{runs: make([]atomic.Int32, stressTasks())}
 		n, err := blockOn[int](t, rt, s, "the spawning task never finished: a task was lost")
 		if err != nil || n != len(s.runs) {
