@@ -21,14 +21,12 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"time"
 
+	"github.com/asyncbook/asyncbook/ch02-futures/cli"
 	"github.com/asyncbook/asyncbook/ch02-futures/future"
 	"github.com/asyncbook/asyncbook/ch03-executor/executor"
 )
@@ -48,10 +46,10 @@ func main() { os.Exit(run(os.Args[1:])) }
 // standard output is one line on stderr and status 1, as in chapters 1
 // and 4.
 func run(args []string) int {
-	if code, done := parseArgs(args); done {
+	if code, done := cli.NoArgs(progName, usage, args); done {
 		return code
 	}
-	finish, err := watchStdout()
+	finish, err := cli.WatchStdout()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: %v\n", progName, err)
 		return 1
@@ -221,64 +219,4 @@ func describe(gaps []time.Duration) string {
 	}
 	fmt.Fprintf(&b, " ms, longest %s", ms(longest))
 	return b.String()
-}
-
-// watchStdout sends what the demonstrations print to standard output
-// through a pipe and copies it on to the real standard output, so that a
-// write that fails there (a full disk) is seen: the demonstrations do not
-// check fmt.Println's errors, to stay short. finish puts os.Stdout back,
-// waits for the copy, and returns the first write error. (A reader that
-// goes away, a closed pipe, still ends the program by SIGPIPE, quietly,
-// as it ends cat.)
-func watchStdout() (finish func() error, err error) {
-	stdout := os.Stdout
-	r, w, err := os.Pipe()
-	if err != nil {
-		return nil, err
-	}
-	os.Stdout = w
-	copied := make(chan error, 1)
-	go func() {
-		var first error
-		buf := make([]byte, 32<<10)
-		for {
-			n, rerr := r.Read(buf)
-			if n > 0 && first == nil {
-				_, first = stdout.Write(buf[:n]) // after a failure, only drain
-			}
-			if rerr != nil {
-				break
-			}
-		}
-		r.Close()
-		copied <- first
-	}()
-	return func() error {
-		os.Stdout = stdout
-		w.Close()
-		return <-copied
-	}, nil
-}
-
-// parseArgs handles the command line, which holds no arguments: -h (or
-// -help, --help) prints the usage to stdout, status 0; anything else is a
-// usage error, one line on stderr, status 2. done is false if the program
-// should go on.
-func parseArgs(args []string) (code int, done bool) {
-	flags := flag.NewFlagSet(progName, flag.ContinueOnError)
-	flags.SetOutput(io.Discard) // the one line is printed here
-	flags.Usage = func() {}
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Print(usage)
-			return 0, true
-		}
-		fmt.Fprintf(os.Stderr, "%s: %v (see %s -h)\n", progName, err, progName)
-		return 2, true
-	}
-	if flags.NArg() > 0 {
-		fmt.Fprintf(os.Stderr, "%s: unexpected argument %q (see %s -h)\n", progName, flags.Arg(0), progName)
-		return 2, true
-	}
-	return 0, false
 }
