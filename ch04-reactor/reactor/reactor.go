@@ -79,8 +79,8 @@ type Wait struct {
 // theirs. No system call is made under those three.
 type Reactor struct {
 	p      poller
-	events []event        // a turn's buffer for the kernel's events; used under parkMu
-	wakers []future.Waker // Park's buffer for the wakers to call; used under parkMu
+	events []event        // a turn's events from the kernel; under parkMu
+	wakers []future.Waker // Park's wakers to call; under parkMu
 
 	// token and sleeping make Park and Unpark a one-token parker.
 	// Park sets sleeping before it looks at the token, and Unpark sets
@@ -89,8 +89,8 @@ type Reactor struct {
 	token    atomic.Bool // an Unpark that no Park has consumed yet
 	sleeping atomic.Bool // Park is in, or about to enter, the kernel
 
-	parkMu     sync.Mutex    // held for a whole turn (Park, TryPark, Turn); Close takes it too
-	closedWake chan struct{} // Park's wait once the Reactor is closed (parkClosed)
+	parkMu     sync.Mutex    // held for a whole turn; Close takes it too
+	closedWake chan struct{} // Park's wait once closed (parkClosed)
 
 	// kernelMu is held for reading around every system call on the
 	// poller's descriptors but the wait (add, del, wake), and for writing
@@ -99,7 +99,7 @@ type Reactor struct {
 	kernelMu sync.RWMutex
 	closed   atomic.Bool // set once, by Close, under kernelMu and parkMu
 
-	regsMu sync.Mutex // guards regs; a Registration's own state has its own mutex
+	regsMu sync.Mutex // guards regs (a Registration has its own mu)
 	regs   map[int]*Registration
 
 	timers timers // the heap of pending Sleeps, with a mutex of its own
@@ -247,19 +247,18 @@ func (r *Reactor) TryPark() {
 // Turn(false) returns at once, having done nothing; that turn will hand
 // out what is ready.
 func (r *Reactor) Turn(block bool, wakers []future.Waker) []future.Waker {
-	if !block && !r.parkMu.TryLock() {
-		return wakers
+	if !block {
+		if !r.parkMu.TryLock() {
+			return wakers
+		}
+		defer r.parkMu.Unlock()
+		return r.turn(false, wakers)
 	}
-	if block {
-		r.parkMu.Lock()
-	}
+	r.parkMu.Lock()
 	defer r.parkMu.Unlock()
-	if block {
-		wakers = r.park(wakers)
-		r.token.Store(false) // whatever unparked us is answered: we return
-		return wakers
-	}
-	return r.turn(false, wakers)
+	wakers = r.park(wakers)
+	r.token.Store(false) // whatever unparked us is answered: we return
+	return wakers
 }
 
 // ANCHOR_END: turn-api
