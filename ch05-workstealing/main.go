@@ -57,7 +57,8 @@ func stealing(out io.Writer, workers, n int) error {
 	if err := rt.Shutdown(); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "%d tasks spawned by one task, on %s:\n", n, plural(workers, "worker"))
+	fmt.Fprintf(out, "%d tasks spawned by one task, on %s:\n",
+		n, plural(workers, "worker"))
 	fmt.Fprintf(out, "  worker  polled  stolen\n")
 	for i := range st.Polls {
 		fmt.Fprintf(out, "  %6d  %6d  %6d\n", i, st.Polls[i], st.Stolen[i])
@@ -90,7 +91,8 @@ func spawnTable(out io.Writer, workers, n int) error {
 		{"chan pool", func() error { chans.Run(n); return nil }},
 		{"mutex pool", func() error { mutexes.Run(n); return nil }},
 	}
-	fmt.Fprintf(out, "spawn and join %d trivial tasks, %s:\n", n, plural(workers, "worker"))
+	fmt.Fprintf(out, "spawn and join %d trivial tasks, %s:\n",
+		n, plural(workers, "worker"))
 	for _, w := range ways {
 		start := time.Now()
 		if err := w.run(); err != nil {

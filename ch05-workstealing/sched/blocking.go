@@ -1,7 +1,6 @@
 package sched
 
 import (
-	"runtime/debug"
 	"sync"
 
 	"github.com/asyncbook/asyncbook/ch02-futures/future"
@@ -22,8 +21,9 @@ const defaultBlockingThreads = 64
 // file (which no reactor can make non-blocking), a DNS lookup through the
 // C library, a long computation. The future may be awaited from any task.
 // fn runs to its end once started; a panic in it becomes a
-// *executor.PanicError, and runtime.Goexit executor.ErrGoexit. If rt shuts down before fn starts, fn never runs
-// and the future is done with ErrShutdown.
+// *executor.PanicError, and runtime.Goexit executor.ErrGoexit. If rt
+// shuts down before fn starts, fn never runs and the future is done with
+// ErrShutdown.
 func SpawnBlocking[T any](rt *Runtime, fn func() (T, error)) future.Future[future.Result[T]] {
 	p := new(future.Promise[future.Result[T]])
 	set := func(r future.Result[T]) {
@@ -42,7 +42,7 @@ func SpawnBlocking[T any](rt *Runtime, fn func() (T, error)) future.Future[futur
 					return
 				}
 				if v := recover(); v != nil {
-					set(future.Err[T](&executor.PanicError{Value: v, Stack: debug.Stack()}))
+					set(future.Err[T](panicked(v)))
 				} else {
 					set(future.Err[T](executor.ErrGoexit))
 				}

@@ -27,7 +27,7 @@ var (
 // and an abort racing on different goroutines always agree on who queues
 // the task and who runs it.
 const (
-	notified  uint32 = 1 << iota // queued, or to be queued again when the poll ends
+	notified  uint32 = 1 << iota // queued, or to be queued again after the poll
 	running                      // a worker is polling it
 	complete                     // done; the result is in the handle
 	cancelled                    // Abort or Shutdown wants it stopped
@@ -57,7 +57,7 @@ type header struct {
 // runnable is what the scheduler needs from a JoinHandle[T].
 type runnable interface {
 	run(w *worker)       // poll once, or cancel, and settle the state
-	stop(err error) bool // cancel without polling (Shutdown); false if already done
+	stop(err error) bool // cancel without polling (Shutdown); false if done
 }
 
 // ANCHOR_END: header
@@ -176,7 +176,7 @@ func (t *JoinHandle[T]) poll(w *worker) (p future.Poll[T], ok bool) {
 		}
 		t.h.w = nil
 		if v := recover(); v != nil {
-			t.finish(w, future.Err[T](&executor.PanicError{Value: v, Stack: debug.Stack()}))
+			t.finish(w, future.Err[T](panicked(v)))
 			return
 		}
 		t.finish(w, future.Err[T](executor.ErrGoexit))
@@ -186,6 +186,12 @@ func (t *JoinHandle[T]) poll(w *worker) (p future.Poll[T], ok bool) {
 }
 
 // ANCHOR_END: poll
+
+// panicked is the error of a task, or a blocking job, whose code
+// panicked with v: the value, and the stack where it was recovered.
+func panicked(v any) error {
+	return &executor.PanicError{Value: v, Stack: debug.Stack()}
+}
 
 // ANCHOR: finish
 

@@ -44,7 +44,7 @@ type worker struct {
 	spinning bool          // counted in rt.nspinning
 	token    chan struct{} // wakes the worker from park (capacity 1)
 	parked   bool          // on rt.idle; guarded by rt.idleMu
-	handoff  bool          // woken by wakep as the spinning worker; guarded by rt.idleMu
+	handoff  bool          // woken by wakep as the spinner; under rt.idleMu
 	goexited bool          // a task called runtime.Goexit on this goroutine
 
 	live   shard     // the tasks that first pended on this worker

@@ -77,7 +77,7 @@ func (s *spawnAll) Poll(cx *future.Context) future.Poll[struct{}] {
 // Spawn spawns n trivial tasks from one task on rt and waits for all.
 func Spawn(rt *sched.Runtime, n int) error {
 	mk := func(c *countdown) future.Future[struct{}] { return trivial{c} }
-	_, err := sched.BlockOn(rt, future.Future[struct{}](&spawnAll{n: n, mk: mk}))
+	_, err := sched.BlockOn[struct{}](rt, &spawnAll{n: n, mk: mk})
 	return err
 }
 
@@ -219,7 +219,7 @@ func (t churn) Poll(*future.Context) future.Poll[struct{}] {
 // the others get work only by stealing it.
 func Churn(rt *sched.Runtime, n int) error {
 	mk := func(c *countdown) future.Future[struct{}] { return churn{c} }
-	_, err := sched.BlockOn(rt, future.Future[struct{}](&spawnAll{n: n, mk: mk}))
+	_, err := sched.BlockOn[struct{}](rt, &spawnAll{n: n, mk: mk})
 	return err
 }
 
