@@ -132,15 +132,10 @@ func SpawnFrom[T any](cx *future.Context, f future.Future[T]) *JoinHandle[T] {
 // woken goroutine in runnext). Otherwise it is wk.Wake(). A plain Wake
 // cannot do this, because it cannot tell which worker, if any, calls it.
 func WakeFrom(cx *future.Context, wk future.Waker) {
-	cur, ok := cx.Waker().(*header)
-	h, isTask := wk.(*header)
-	if !ok || cur.w == nil || !isTask || h.rt != cur.rt {
-		wk.Wake()
+	if cur, ok := cx.Waker().(*header); ok && cur.w != nil && cur.w.wakeNext(wk) {
 		return
 	}
-	if h.notify() {
-		cur.w.pushNext(h)
-	}
+	wk.Wake()
 }
 
 // ANCHOR_END: wakefrom

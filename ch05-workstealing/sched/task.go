@@ -216,10 +216,7 @@ func (t *JoinHandle[T]) finish(w *worker, r future.Result[T]) {
 	}
 	waiter := t.waiter
 	t.waiter = nil
-	if wh, ok := waiter.(*header); ok && w != nil && wh.rt == h.rt {
-		if wh.notify() {
-			w.pushNext(wh)
-		}
+	if w != nil && w.wakeNext(waiter) {
 		return
 	}
 	h.rt.callWaker(waiter)

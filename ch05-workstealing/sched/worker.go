@@ -157,6 +157,20 @@ func (w *worker) put(h *header) {
 
 // ANCHOR_END: push
 
+// wakeNext puts the task behind wk in w's LIFO slot if wk is a task of
+// w's runtime, and it is not queued or done already. For any other waker
+// it does nothing and reports false: the caller wakes it its own way.
+func (w *worker) wakeNext(wk future.Waker) bool {
+	h, ok := wk.(*header)
+	if !ok || h.rt != w.rt {
+		return false
+	}
+	if h.notify() {
+		w.pushNext(h)
+	}
+	return true
+}
+
 // ANCHOR: find
 
 // findWork looks for a task when the worker's own queues are empty: the
