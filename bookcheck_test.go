@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asyncbook/asyncbook/cmd/book/mdbook/mdbooktest"
 	"github.com/google/go-cmp/cmp"
 	"github.com/rogpeppe/go-internal/txtar"
 )
@@ -69,29 +70,8 @@ func TestCheckFixtures(t *testing.T) {
 	}
 }
 
-// unpack writes the files of ar under dir, except the file named want,
-// whose non-blank lines it returns.
-func unpack(t *testing.T, ar *txtar.Archive, dir string) (want []string) {
-	t.Helper()
-	for _, f := range ar.Files {
-		if f.Name == "want" {
-			for _, l := range strings.Split(string(f.Data), "\n") {
-				if strings.TrimSpace(l) != "" {
-					want = append(want, l)
-				}
-			}
-			continue
-		}
-		p := filepath.Join(dir, filepath.FromSlash(f.Name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, f.Data, 0o666); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return want
-}
+// unpack is mdbooktest.Unpack: a fixture book written out.
+var unpack = mdbooktest.Unpack
 
 // fakeRunner plays back a program's run from files under root/fake: for the
 // program in directory DIR, DIR.out is its output and DIR.exit (if present)

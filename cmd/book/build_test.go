@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/asyncbook/asyncbook/cmd/book/mdbook"
+	"github.com/asyncbook/asyncbook/cmd/book/mdbook/mdbooktest"
 	"github.com/rogpeppe/go-internal/txtar"
 )
 
@@ -69,24 +70,7 @@ func unpackFixture(t *testing.T, file string) (root string, want []string) {
 		t.Fatal(err)
 	}
 	root = t.TempDir()
-	for _, f := range ar.Files {
-		if f.Name == "want" {
-			for _, l := range strings.Split(string(f.Data), "\n") {
-				if strings.TrimSpace(l) != "" {
-					want = append(want, l)
-				}
-			}
-			continue
-		}
-		p := filepath.Join(root, filepath.FromSlash(f.Name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, f.Data, 0o666); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return root, want
+	return root, mdbooktest.Unpack(t, ar, root)
 }
 
 // TestGoodBookRendering checks that the good fixture renders the book's
