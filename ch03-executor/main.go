@@ -46,24 +46,13 @@ func main() { os.Exit(run(os.Args[1:])) }
 // standard output is one line on stderr and status 1, as in chapters 1
 // and 4.
 func run(args []string) int {
-	if code, done := cli.NoArgs(progName, usage, args); done {
-		return code
-	}
-	finish, err := cli.WatchStdout()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", progName, err)
-		return 1
-	}
-	deadlineOrder()
-	fmt.Println()
-	joinAndSelect()
-	fmt.Println()
-	blockingMistake()
-	if err := finish(); err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", progName, err)
-		return 1
-	}
-	return 0
+	return cli.Run(progName, usage, args, func() {
+		deadlineOrder()
+		fmt.Println()
+		joinAndSelect()
+		fmt.Println()
+		blockingMistake()
+	})
 }
 
 // ms formats d as a whole number of milliseconds, for output where only the

@@ -71,3 +71,23 @@ func NoArgs(prog, usage string, args []string) (code int, done bool) {
 	}
 	return 0, false
 }
+
+// Run is a demonstration program's whole life: it handles the command
+// line (NoArgs), runs demos with standard output watched (WatchStdout),
+// and returns the exit status: 0, 2 for a usage error, or 1, after one
+// line on stderr, if standard output could not be written.
+func Run(prog, usage string, args []string, demos func()) int {
+	if code, done := NoArgs(prog, usage, args); done {
+		return code
+	}
+	finish, err := WatchStdout()
+	if err == nil {
+		demos()
+		err = finish()
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "%s: %v\n", prog, err)
+		return 1
+	}
+	return 0
+}
