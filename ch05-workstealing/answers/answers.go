@@ -92,7 +92,8 @@ func (w *groupWait) Cancel() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if w.listed {
-		g.waiters = slices.DeleteFunc(g.waiters, func(x *groupWait) bool { return x == w })
+		i := slices.Index(g.waiters, w)
+		g.waiters = slices.Delete(g.waiters, i, i+1)
 		w.listed = false
 	}
 }
@@ -228,7 +229,8 @@ func (a *acquire) Cancel() {
 	a.done = true
 	granted := a.granted
 	if a.queued {
-		s.queue = slices.DeleteFunc(s.queue, func(x *acquire) bool { return x == a })
+		i := slices.Index(s.queue, a)
+		s.queue = slices.Delete(s.queue, i, i+1)
 		a.queued = false
 	}
 	s.mu.Unlock()
