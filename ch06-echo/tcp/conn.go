@@ -1,0 +1,231 @@
+package tcp
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"syscall"
+	"time"
+
+	"github.com/asyncbook/asyncbook/ch02-futures/future"
+	"github.com/asyncbook/asyncbook/ch04-reactor/reactor"
+)
+
+// ErrIdle is the error (wrapped in a *net.OpError) of a read or write on
+// a Conn that has been idle for longer than its idle timeout.
+var ErrIdle = errors.New("idle timeout")
+
+// A Conn is one TCP connection, registered with a reactor. Its reads and
+// writes are futures; see the package comment for who may use it.
+type Conn struct {
+	r      *reactor.Reactor
+	reg    *reactor.Registration
+	fd     int
+	closed bool
+	remote netip.AddrPort
+
+	// The reactor futures the connection is waiting on, or nil.
+	rwait, wwait future.Future[error]
+
+	// Idle timeout: last is when a byte last moved (nanoseconds since
+	// clockStart), timer is armed for last+idle when something waits.
+	idle  time.Duration
+	last  int64
+	timer future.Future[struct{}]
+
+	rd reading // the future Read returns, reused
+	wr writing // the future Write returns, reused
+}
+
+// newConn registers the connected socket fd with r.
+func newConn(r *reactor.Reactor, fd int, remote netip.AddrPort) (*Conn, error) {
+	if err := setNoDelay(fd); err != nil {
+		return nil, opError("accept", netip.AddrPort{}, remote, err)
+	}
+	reg, err := r.Register(fd)
+	if err != nil {
+		return nil, opError("register", netip.AddrPort{}, remote, err)
+	}
+	return &Conn{r: r, reg: reg, fd: fd, remote: remote}, nil
+}
+
+// RemoteAddr is the address of the other end.
+func (c *Conn) RemoteAddr() netip.AddrPort { return c.remote }
+
+// LocalAddr is the address of this end (a system call each time).
+func (c *Conn) LocalAddr() netip.AddrPort { return localAddr(c.fd) }
+
+// SetIdleTimeout makes reads and writes fail with ErrIdle once no byte
+// has been read or written for d, counting from now. Zero (the default)
+// means no limit.
+func (c *Conn) SetIdleTimeout(d time.Duration) {
+	c.idle = d
+	c.last = now()
+	future.Cancel(c.timer)
+	c.timer = nil
+}
+
+// PollRead reads into p from inside a Poll: Done with n > 0 bytes, or with
+// io.EOF once the peer has closed its writing side and everything it sent
+// has been read, or with another error; or Pending, with cx's waker left
+// with the reactor. p is used only during the call, so a task may poll
+// with a different buffer each time, or with a buffer it takes from a pool
+// only for the call.
+func (c *Conn) PollRead(cx *future.Context, p []byte) future.Poll[future.Result[int]] {
+	for {
+		if c.closed {
+			return c.fail("read", net.ErrClosed)
+		}
+		if c.rwait != nil {
+			err, ok := c.rwait.Poll(cx).Value()
+			if !ok {
+				if c.idleOver(cx) {
+					return c.fail("read", ErrIdle)
+				}
+				return future.Pending[future.Result[int]]()
+			}
+			c.rwait = nil
+			if err != nil {
+				return c.fail("read", net.ErrClosed)
+			}
+		}
+		n, err := readFD(c.fd, p)
+		switch {
+		case err == errAgain:
+			c.rwait = c.reg.Readable()
+			continue
+		case err != nil:
+			return c.fail("read", wrapErrno("read", err))
+		case n == 0 && len(p) > 0:
+			return future.Done(future.Err[int](io.EOF))
+		}
+		c.last = now()
+		if n < len(p) {
+			// A short read emptied the socket: wait for the next edge
+			// instead of reading again only to be told EAGAIN.
+			c.rwait = c.reg.Readable()
+		}
+		return future.Done(future.Ok(n))
+	}
+}
+
+// PollWrite writes from p from inside a Poll: Done with the number of
+// bytes the kernel took (at least one, unless p is empty) or an error, or
+// Pending until the socket can take more. Like PollRead it keeps nothing
+// of p.
+func (c *Conn) PollWrite(cx *future.Context, p []byte) future.Poll[future.Result[int]] {
+	for {
+		if c.closed {
+			return c.fail("write", net.ErrClosed)
+		}
+		if c.wwait != nil {
+			err, ok := c.wwait.Poll(cx).Value()
+			if !ok {
+				if c.idleOver(cx) {
+					return c.fail("write", ErrIdle)
+				}
+				return future.Pending[future.Result[int]]()
+			}
+			c.wwait = nil
+			if err != nil {
+				return c.fail("write", net.ErrClosed)
+			}
+		}
+		if len(p) == 0 {
+			return future.Done(future.Ok(0))
+		}
+		n, err := writeFD(c.fd, p)
+		switch {
+		case err == errAgain:
+			c.wwait = c.reg.Writable()
+			continue
+		case err != nil:
+			return c.fail("write", wrapErrno("write", err))
+		}
+		c.last = now()
+		if n < len(p) {
+			c.wwait = c.reg.Writable() // the send buffer is full
+		}
+		return future.Done(future.Ok(n))
+	}
+}
+
+// idleOver polls the idle timer, arming it if it is not armed, and
+// reports whether the connection has been idle for its whole timeout.
+func (c *Conn) idleOver(cx *future.Context) bool {
+	if c.idle <= 0 {
+		return false
+	}
+	for {
+		if c.timer == nil {
+			left := time.Duration(c.last + int64(c.idle) - now())
+			if left <= 0 {
+				return true
+			}
+			c.timer = c.r.Sleep(left)
+		}
+		if !c.timer.Poll(cx).IsDone() {
+			return false
+		}
+		c.timer = nil // fired: loop to see whether bytes moved since
+	}
+}
+
+// CloseWrite shuts down the writing side: the peer reads end of file once
+// it has read everything written before. Reading goes on.
+func (c *Conn) CloseWrite() error {
+	if c.closed {
+		return c.opErr("shutdown", net.ErrClosed)
+	}
+	if err := shutdownWrite(c.fd); err != nil {
+		return c.opErr("shutdown", err)
+	}
+	return nil
+}
+
+// Close deregisters the connection and closes its socket. Pending reads
+// and writes finish with an error that wraps net.ErrClosed. Calling it
+// again does nothing.
+func (c *Conn) Close() error {
+	if c.closed {
+		return nil
+	}
+	c.closed = true
+	future.Cancel(c.timer)
+	future.Cancel(c.rwait)
+	future.Cancel(c.wwait)
+	c.timer, c.rwait, c.wwait = nil, nil, nil
+	c.reg.Deregister()
+	if err := closeFD(c.fd); err != nil {
+		return c.opErr("close", err)
+	}
+	return nil
+}
+
+func (c *Conn) fail(op string, err error) future.Poll[future.Result[int]] {
+	return future.Done(future.Err[int](c.opErr(op, err)))
+}
+
+func (c *Conn) opErr(op string, err error) error {
+	var local netip.AddrPort
+	if !c.closed {
+		local = c.LocalAddr()
+	}
+	return opError(op, local, c.remote, err)
+}
+
+// wrapErrno names the system call behind a bare errno.
+func wrapErrno(call string, err error) error {
+	if _, ok := err.(syscall.Errno); ok {
+		return os.NewSyscallError(call, err)
+	}
+	return err
+}
+
+// clockStart is the origin of now: a time with a monotonic reading.
+var clockStart = time.Now()
+
+// now is monotonic nanoseconds since clockStart.
+func now() int64 { return int64(time.Since(clockStart)) }

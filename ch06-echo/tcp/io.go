@@ -1,0 +1,66 @@
+package tcp
+
+import (
+	"github.com/asyncbook/asyncbook/ch02-futures/future"
+)
+
+// Read returns a future that reads into p: done with n > 0 bytes, or an
+// error (io.EOF at end of stream). It is PollRead as a future, for code
+// that combines futures; the future is the Conn's own, reset for p, so
+// that a loop of reads allocates nothing. It must not be used after the
+// next call to Read.
+func (c *Conn) Read(p []byte) future.Future[future.Result[int]] {
+	c.rd = reading{c: c, p: p}
+	return &c.rd
+}
+
+// Write returns a future that writes all of p: done with len(p), or with
+// the number written before an error. Like Read's, the future is the
+// Conn's own, reset by the next call to Write.
+func (c *Conn) Write(p []byte) future.Future[future.Result[int]] {
+	c.wr = writing{c: c, p: p}
+	return &c.wr
+}
+
+// reading is the future of Read.
+type reading struct {
+	c    *Conn
+	p    []byte
+	done bool
+}
+
+func (f *reading) Poll(cx *future.Context) future.Poll[future.Result[int]] {
+	if f.done {
+		panic("tcp: Read's future polled after it was done")
+	}
+	r := f.c.PollRead(cx, f.p)
+	f.done = r.IsDone()
+	return r
+}
+
+// writing is the future of Write.
+type writing struct {
+	c    *Conn
+	p    []byte
+	n    int // written so far
+	done bool
+}
+
+func (f *writing) Poll(cx *future.Context) future.Poll[future.Result[int]] {
+	if f.done {
+		panic("tcp: Write's future polled after it was done")
+	}
+	for f.n < len(f.p) {
+		r, ok := f.c.PollWrite(cx, f.p[f.n:]).Value()
+		if !ok {
+			return future.Pending[future.Result[int]]()
+		}
+		if r.Err != nil {
+			f.done = true
+			return future.Done(future.Result[int]{Value: f.n, Err: r.Err})
+		}
+		f.n += r.Value
+	}
+	f.done = true
+	return future.Done(future.Ok(f.n))
+}
