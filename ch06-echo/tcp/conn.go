@@ -35,8 +35,8 @@ type Conn struct {
 	last  int64
 	timer future.Future[struct{}]
 
-	rd reading // the future Read returns, reused
-	wr writing // the future Write returns, reused
+	rd *reading // the future Read returns, made at the first Read
+	wr *writing // the future Write returns, made at the first Write
 }
 
 // newConn registers the connected socket fd with r.

@@ -6,20 +6,27 @@ import (
 
 // Read returns a future that reads into p: done with n > 0 bytes, or an
 // error (io.EOF at end of stream). It is PollRead as a future, for code
-// that combines futures; the future is the Conn's own, reset for p, so
-// that a loop of reads allocates nothing. It must not be used after the
-// next call to Read.
+// that combines futures. The future is the Conn's own, made at the first
+// Read and reset for p by each one after, so that a loop of reads
+// allocates nothing, and a Conn that is only polled (as Echo's is) carries
+// none. It must not be used after the next call to Read.
 func (c *Conn) Read(p []byte) future.Future[future.Result[int]] {
-	c.rd = reading{c: c, p: p}
-	return &c.rd
+	if c.rd == nil {
+		c.rd = new(reading)
+	}
+	*c.rd = reading{c: c, p: p}
+	return c.rd
 }
 
 // Write returns a future that writes all of p: done with len(p), or with
 // the number written before an error. Like Read's, the future is the
 // Conn's own, reset by the next call to Write.
 func (c *Conn) Write(p []byte) future.Future[future.Result[int]] {
-	c.wr = writing{c: c, p: p}
-	return &c.wr
+	if c.wr == nil {
+		c.wr = new(writing)
+	}
+	*c.wr = writing{c: c, p: p}
+	return c.wr
 }
 
 // reading is the future of Read.
