@@ -20,9 +20,11 @@
 // the buffer could hold has emptied the socket of bytes, but not always of
 // news: the peer's FIN may have come with them, in the same edge, and only
 // the next read says end of file. So PollRead waits for an edge only after a
-// read has found EAGAIN. (tokio's PollEvented::poll_read waits after a short
-// read, in tokio/src/io/poll_evented.rs, because its reactor keeps "read
-// closed" set once seen; chapter 4's reactor folds it into readable.)
+// read has found EAGAIN. (tokio's PollEvented::poll_read, in
+// tokio/src/io/poll_evented.rs, does wait after a short read, because its
+// reactor never clears "read closed" once seen: ScheduledIo::clear_readiness
+// in tokio/src/runtime/io/scheduled_io.rs. Chapter 4's reactor folds it into
+// readable, which a read consumes.)
 //
 // # Idle connections
 //
