@@ -173,7 +173,7 @@ func fillFDTable() ([]int, error) {
 	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
 		return nil, err
 	}
-	lim.Cur = uint64(highest + 1 + 32)
+	setInt(&lim.Cur, highest+1+32)
 	if err := unix.Setrlimit(unix.RLIMIT_NOFILE, &lim); err != nil {
 		return nil, err
 	}
@@ -189,6 +189,10 @@ func fillFDTable() ([]int, error) {
 		fds = append(fds, fd)
 	}
 }
+
+// setInt sets an Rlimit field, which is a uint64 on most systems and an
+// int64 on FreeBSD.
+func setInt[T int64 | uint64](p *T, v int) { *p = T(v) }
 
 // acceptProbe wraps an Accept future and notes, from inside its task,
 // when the listener's back-off pause first reaches 80ms.
