@@ -17,11 +17,14 @@
 //
 // Every socket is registered once, for both directions, edge-triggered, for
 // its whole life (see package reactor). A read that returns fewer bytes than
-// the buffer could hold has emptied the socket, so the next PollRead waits
-// for the next edge without first reading again to see EAGAIN, as tokio's
-// PollEvented::poll_read does (tokio/src/io/poll_evented.rs). If more bytes
-// came in between, their edge is already recorded and the wait is done at
-// once.
+// the buffer could hold has emptied the socket of bytes, but not always of
+// news: the peer's FIN may have come with them, in the same edge, and only
+// the next read says end of file. So PollRead waits for an edge only after a
+// read has found EAGAIN. (tokio's PollEvented::poll_read, in
+// tokio/src/io/poll_evented.rs, does wait after a short read, because its
+// reactor never clears "read closed" once seen: ScheduledIo::clear_readiness
+// in tokio/src/runtime/io/scheduled_io.rs. Chapter 4's reactor folds it into
+// readable, which a read consumes.)
 //
 // # Idle connections
 //

@@ -44,7 +44,10 @@ func Example() {
 	c.(*net.TCPConn).CloseWrite()
 	back, err := io.ReadAll(c)
 	fmt.Printf("%q %v\n", back, err)
-	fmt.Println(server.Result())
+	// The client sees end of file before the task has closed the
+	// connection and finished: wait for it, not just look.
+	done, _ := sched.BlockOn(rt, server)
+	fmt.Println(done.Get())
 	// Output:
 	// "hello, echo\n" <nil>
 	// {12 <nil>} <nil>
