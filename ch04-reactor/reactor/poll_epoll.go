@@ -90,6 +90,7 @@ func (p *epoller) wait(evs []event, timeout time.Duration) (int, error) {
 			fd:    int(e.Fd),
 			read:  e.Events&(unix.EPOLLIN|unix.EPOLLRDHUP|hangup) != 0,
 			write: e.Events&(unix.EPOLLOUT|hangup) != 0,
+			eof:   e.Events&(unix.EPOLLRDHUP|hangup) != 0,
 		}
 	}
 	return n, nil

@@ -107,6 +107,7 @@ func (p *kqueuer) wait(evs []event, timeout time.Duration) (int, error) {
 			fd:    int(e.Ident),
 			read:  int(e.Filter) == unix.EVFILT_READ || failed,
 			write: int(e.Filter) == unix.EVFILT_WRITE || failed,
+			eof:   int(e.Filter) == unix.EVFILT_READ && e.Flags&unix.EV_EOF != 0 || failed,
 		}
 	}
 	return n, nil

@@ -55,6 +55,7 @@ type poller interface {
 type event struct {
 	fd          int
 	read, write bool // the direction is ready, or hung up, or in error
+	eof         bool // the peer closed its writing side, or an error: reads never block again
 	wake        bool // the cross-thread wake-up; fd is meaningless
 }
 
@@ -350,7 +351,7 @@ func (r *Reactor) dispatch(evs []event, w *Wait, wakers []future.Waker) []future
 			// there that is only spurious: the reader finds EAGAIN
 			// and waits again.
 			if g := r.regs[ev.fd]; g != nil {
-				wakers = g.setReady(ev.read, ev.write, wakers)
+				wakers = g.setReady(ev, wakers)
 			}
 		}
 		r.regsMu.Unlock()
@@ -451,11 +452,12 @@ type Registration struct {
 
 	// mu guards the rest: the Registration's own lock, so that futures
 	// on different descriptors never wait for each other.
-	mu     sync.Mutex
-	ready  [2]bool         // an edge arrived that no future has consumed
-	waiter [2]*readiness   // the pending future of each direction
-	waker  [2]future.Waker // and the waker it was last polled with
-	closed bool            // deregistered, or the reactor closed
+	mu      sync.Mutex
+	ready   [2]bool         // an edge arrived that no future has consumed
+	waiter  [2]*readiness   // the pending future of each direction
+	waker   [2]future.Waker // and the waker it was last polled with
+	closed  bool            // deregistered, or the reactor closed
+	readEOF bool            // the kernel said the peer closed its writing side
 }
 
 // ANCHOR_END: registration
@@ -562,13 +564,14 @@ func (d direction) String() string { return [...]string{"Readable", "Writable"}[
 
 // setReady records readiness and collects the wakers of the futures waiting
 // for it. A closed Registration ignores it.
-func (g *Registration) setReady(rd, wr bool, wakers []future.Waker) []future.Waker {
+func (g *Registration) setReady(ev event, wakers []future.Waker) []future.Waker {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.closed {
 		return wakers
 	}
-	for d, ok := range [2]bool{rd, wr} {
+	g.readEOF = g.readEOF || ev.eof
+	for d, ok := range [2]bool{ev.read, ev.write} {
 		if !ok {
 			continue
 		}
@@ -616,6 +619,23 @@ func (g *Registration) Readable() future.Future[error] {
 // say EPIPE).
 func (g *Registration) Writable() future.Future[error] {
 	return &readiness{g: g, dir: write}
+}
+
+// ReadClosed reports whether the kernel has reported that the peer closed
+// its writing side (EPOLLRDHUP, or EV_EOF on kqueue), or that the
+// descriptor is in error (EPOLLHUP, EPOLLERR, EV_ERROR). From then on no
+// read blocks: it returns what is left, then end of file or the error. The
+// answer, once true, stays true, as tokio's "read closed" readiness does.
+//
+// It lets a reader skip the read that would only find EAGAIN: after a read
+// that returned fewer bytes than asked for, the descriptor is empty, and
+// awaiting Readable at once is safe unless the peer's FIN came in the same
+// edge as those bytes, which ReadClosed then says. A FIN that comes later
+// makes an edge of its own.
+func (g *Registration) ReadClosed() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.readEOF
 }
 
 // readiness is the future of Readable and Writable.

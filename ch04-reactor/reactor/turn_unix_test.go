@@ -5,6 +5,8 @@ package reactor
 import (
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/asyncbook/asyncbook/ch02-futures/future"
 )
 
@@ -35,4 +37,68 @@ func TestNonBlockingTurnDoesNotWaitForBlockingOne(t *testing.T) {
 	r.Unpark()
 	await(t, parked, nil, "Unpark did not end the blocking Turn")
 	t.Logf("%d turns that do not block beside one that does", turns)
+}
+
+// TestReadClosed checks that a Registration remembers that the writer
+// has gone, from the edge that carried the news, and only from then:
+// bytes alone do not set it, the writer's close does (on a pipe, the
+// hang-up; on a socket, the peer's FIN), it stays set after Readable has
+// consumed that edge, and the read then finds end of file. Package tcp
+// relies on it to wait after a short read without losing a FIN that came
+// with the bytes.
+func TestReadClosed(t *testing.T) {
+	r := newReactor(t)
+	var p [2]int
+	if err := unix.Pipe(p[:]); err != nil {
+		t.Fatal(err)
+	}
+	rd, wr := p[0], p[1]
+	t.Cleanup(func() { unix.Close(rd) })
+	if err := unix.SetNonblock(rd, true); err != nil {
+		t.Fatal(err)
+	}
+	reg, err := r.Register(rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { reg.Deregister() })
+	cx := new(counter).cx()
+
+	writeAll(t, wr, "x")
+	parkWatched(t, r, "Park after a write")
+	if reg.ReadClosed() {
+		t.Fatal("ReadClosed after a write alone")
+	}
+	mustDone(t, reg.Readable(), cx)
+	if got := drain(t, rd); got != "x" {
+		t.Fatalf("read %q, want %q", got, "x")
+	}
+
+	writeAll(t, wr, "y")
+	if err := unix.Close(wr); err != nil { // the only close of wr
+		t.Fatal(err)
+	}
+	parkWatched(t, r, "Park after the bytes and the close")
+	if !reg.ReadClosed() {
+		t.Fatal("ReadClosed is false after the writer closed")
+	}
+	mustDone(t, reg.Readable(), cx) // consumes the edge
+	if !reg.ReadClosed() {
+		t.Fatal("ReadClosed did not stay true after Readable consumed the edge")
+	}
+	buf := make([]byte, 8)
+	if n, err := unix.Read(rd, buf); n != 1 || err != nil {
+		t.Fatalf("read = %d, %v; want the 1 byte left", n, err)
+	}
+	if n, err := unix.Read(rd, buf); n != 0 || err != nil {
+		t.Fatalf("read = %d, %v; want end of file", n, err)
+	}
+}
+
+// writeAll writes s to fd, which must take it at once.
+func writeAll(t *testing.T, fd int, s string) {
+	t.Helper()
+	if n, err := unix.Write(fd, []byte(s)); n != len(s) || err != nil {
+		t.Fatalf("write = %d, %v", n, err)
+	}
 }

@@ -101,10 +101,15 @@ func (c *Conn) PollRead(cx *future.Context, p []byte) future.Poll[future.Result[
 		case n == 0 && len(p) > 0:
 			return future.Done(future.Err[int](io.EOF))
 		}
-		// Even a short read leaves the next one to find EAGAIN before
-		// waiting: the peer's FIN (or a reset) may have come with the
-		// bytes, in the same edge, and then no edge is left to wait for.
 		c.last = now()
+		if n < len(p) && !c.reg.ReadClosed() {
+			// A short read emptied the socket: wait for the next edge
+			// without first reading again only to be told EAGAIN.
+			// Unless the peer's FIN (or a reset) came in the same edge
+			// as the bytes: then no edge is left, and the next read
+			// must go and find it.
+			c.rwait = c.reg.Readable()
+		}
 		return future.Done(future.Ok(n))
 	}
 }

@@ -17,14 +17,15 @@
 //
 // Every socket is registered once, for both directions, edge-triggered, for
 // its whole life (see package reactor). A read that returns fewer bytes than
-// the buffer could hold has emptied the socket of bytes, but not always of
-// news: the peer's FIN may have come with them, in the same edge, and only
-// the next read says end of file. So PollRead waits for an edge only after a
-// read has found EAGAIN. (tokio's PollEvented::poll_read, in
-// tokio/src/io/poll_evented.rs, does wait after a short read, because its
-// reactor never clears "read closed" once seen: ScheduledIo::clear_readiness
-// in tokio/src/runtime/io/scheduled_io.rs. Chapter 4's reactor folds it into
-// readable, which a read consumes.)
+// the buffer could hold has emptied the socket of bytes, so PollRead then
+// waits for the next edge without reading again only to be told EAGAIN,
+// as tokio's PollEvented::poll_read does (tokio/src/io/poll_evented.rs).
+// Emptied of bytes, but not always of news: the peer's FIN may have come
+// with them, in the same edge, and only the next read says end of file.
+// The reactor keeps that news (Registration.ReadClosed, which once true
+// stays true, as tokio's "read closed" readiness does in
+// ScheduledIo::clear_readiness, tokio/src/runtime/io/scheduled_io.rs), and
+// PollRead reads again instead of waiting when it is set.
 //
 // # Idle connections
 //
