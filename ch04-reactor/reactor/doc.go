@@ -38,12 +38,12 @@
 // per-direction flag, so an edge that arrives while nobody is waiting is
 // not lost: the next Readable is done at once. That can make a wake-up
 // spurious (the read finds EAGAIN straight away), never missing.
-
-One piece of news outlives its edge: that the peer has closed its writing
-side, or that the descriptor is in error. Registration.ReadClosed says so
-from the edge that carried it on, so that a reader whose read came back
-short (the descriptor is empty) can tell whether it may wait for the next
-edge, or must read once more to find end of file (chapter 6 does this).
+//
+// One piece of news outlives its edge: that the peer has closed its writing
+// side, or that the descriptor is in error. Registration.ReadClosed says so
+// from the edge that carried it on, so that a reader whose read came back
+// short (the descriptor is empty) can tell whether it may wait for the next
+// edge, or must read once more to find end of file (chapter 6 does this).
 //
 // # Regular files
 //
