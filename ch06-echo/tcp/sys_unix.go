@@ -62,21 +62,17 @@ func dialSocket(addr netip.AddrPort) (fd int, inProgress bool, err error) {
 	if err != nil {
 		return -1, false, err
 	}
-	for {
-		err = unix.Connect(fd, sockaddr(addr))
-		switch err {
-		case nil:
-			return fd, false, nil
-		case unix.EINTR:
-			// The handshake goes on in the kernel; a second connect
-			// would say EALREADY. Wait for it as for EINPROGRESS.
-			return fd, true, nil
-		case unix.EINPROGRESS:
-			return fd, true, nil
-		}
-		unix.Close(fd)
-		return -1, false, os.NewSyscallError("connect", err)
+	switch err = unix.Connect(fd, sockaddr(addr)); err {
+	case nil:
+		return fd, false, nil
+	case unix.EINPROGRESS, unix.EINTR:
+		// The handshake goes on in the kernel (after EINTR too: a
+		// second connect would say EALREADY). The socket becomes
+		// writable when it is over.
+		return fd, true, nil
 	}
+	unix.Close(fd)
+	return -1, false, os.NewSyscallError("connect", err)
 }
 
 // connectResult is the outcome of a connect that was in progress.
@@ -120,15 +116,6 @@ func addrPort(sa unix.Sockaddr) netip.AddrPort {
 // localAddr is the address the kernel gave fd's end.
 func localAddr(fd int) netip.AddrPort {
 	sa, err := unix.Getsockname(fd)
-	if err != nil {
-		return netip.AddrPort{}
-	}
-	return addrPort(sa)
-}
-
-// remoteAddr is the address of fd's peer.
-func remoteAddr(fd int) netip.AddrPort {
-	sa, err := unix.Getpeername(fd)
 	if err != nil {
 		return netip.AddrPort{}
 	}
