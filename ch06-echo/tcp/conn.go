@@ -110,11 +110,10 @@ func (c *Conn) PollRead(cx *future.Context, p []byte) future.Poll[future.Result[
 			return future.Done(future.Err[int](io.EOF))
 		}
 		c.last = now()
-		if n < len(p) {
-			// A short read emptied the socket: wait for the next edge
-			// instead of reading again only to be told EAGAIN.
-			c.rwait = c.reg.Readable()
-		}
+		// A short read took every byte there was, but perhaps not the
+		// end of stream: a FIN that came with the bytes was announced
+		// by the same edge, and no new edge will follow. So the next
+		// PollRead reads before it waits.
 		return future.Done(future.Ok(n))
 	}
 }

@@ -17,11 +17,14 @@
 //
 // Every socket is registered once, for both directions, edge-triggered, for
 // its whole life (see package reactor). A read that returns fewer bytes than
-// the buffer could hold has emptied the socket, so the next PollRead waits
-// for the next edge without first reading again to see EAGAIN, as tokio's
-// PollEvented::poll_read does (tokio/src/io/poll_evented.rs). If more bytes
-// came in between, their edge is already recorded and the wait is done at
-// once.
+// the buffer could hold has taken every byte there was, but not necessarily
+// the end of stream: a FIN that came with the bytes was announced by the
+// same edge, and no new edge follows it. So the next PollRead reads again
+// and waits only when that read says EAGAIN. tokio's PollEvented::poll_read
+// (tokio/src/io/poll_evented.rs) skips that read after a short one, because
+// its reactor keeps a peer's hang-up as a readiness that no read clears
+// (clear_readiness in tokio/src/runtime/io/scheduled_io.rs); package reactor
+// does not record hang-ups apart.
 //
 // # Idle connections
 //
