@@ -17,6 +17,8 @@ import (
 // a Conn that has been idle for longer than its idle timeout.
 var ErrIdle = errors.New("idle timeout")
 
+// ANCHOR: conn-type
+
 // A Conn is one TCP connection, registered with a reactor. Its reads and
 // writes are futures; see the package comment for who may use it.
 type Conn struct {
@@ -38,6 +40,8 @@ type Conn struct {
 	rd *reading // the future Read returns, made at the first Read
 	wr *writing // the future Write returns, made at the first Write
 }
+
+// ANCHOR_END: conn-type
 
 // newConn registers the connected socket fd with r.
 func newConn(r *reactor.Reactor, fd int, remote netip.AddrPort) (*Conn, error) {
@@ -67,6 +71,8 @@ func (c *Conn) SetIdleTimeout(d time.Duration) {
 	c.timer = nil
 }
 
+// ANCHOR: poll-read-wait
+
 // PollRead reads into p from inside a Poll: Done with n > 0 bytes, or with
 // io.EOF once the peer has closed its writing side and everything it sent
 // has been read, or with another error; or Pending, with cx's waker left
@@ -91,6 +97,8 @@ func (c *Conn) PollRead(cx *future.Context, p []byte) future.Poll[future.Result[
 				return c.fail("read", net.ErrClosed)
 			}
 		}
+		// ANCHOR_END: poll-read-wait
+		// ANCHOR: poll-read-call
 		n, err := readFD(c.fd, p)
 		switch {
 		case err == errAgain:
@@ -114,6 +122,8 @@ func (c *Conn) PollRead(cx *future.Context, p []byte) future.Poll[future.Result[
 	}
 }
 
+// ANCHOR_END: poll-read-call
+
 // PollWrite writes from p from inside a Poll: Done with the number of
 // bytes the kernel took (at least one, unless p is empty) or an error, or
 // Pending until the socket can take more. Like PollRead it keeps nothing
@@ -136,6 +146,7 @@ func (c *Conn) PollWrite(cx *future.Context, p []byte) future.Poll[future.Result
 				return c.fail("write", net.ErrClosed)
 			}
 		}
+		// ANCHOR: poll-write-call
 		if len(p) == 0 {
 			return future.Done(future.Ok(0))
 		}
@@ -154,6 +165,10 @@ func (c *Conn) PollWrite(cx *future.Context, p []byte) future.Poll[future.Result
 		return future.Done(future.Ok(n))
 	}
 }
+
+// ANCHOR_END: poll-write-call
+
+// ANCHOR: idle-over
 
 // idleOver polls the idle timer, arming it if it is not armed, and
 // reports whether the connection has been idle for its whole timeout.
@@ -175,6 +190,10 @@ func (c *Conn) idleOver(cx *future.Context) bool {
 		c.timer = nil // fired: loop to see whether bytes moved since
 	}
 }
+
+// ANCHOR_END: idle-over
+
+// ANCHOR: close
 
 // CloseWrite shuts down the writing side: the peer reads end of file once
 // it has read everything written before. Reading goes on.
@@ -206,6 +225,8 @@ func (c *Conn) Close() error {
 	}
 	return nil
 }
+
+// ANCHOR_END: close
 
 func (c *Conn) fail(op string, err error) future.Poll[future.Result[int]] {
 	return future.Done(future.Err[int](c.opErr(op, err)))

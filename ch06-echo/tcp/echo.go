@@ -12,6 +12,8 @@ import (
 // are in flight: the most an echo reads before it writes them back.
 const EchoBufSize = 16 << 10
 
+// ANCHOR: echo-type
+
 // echoBufs holds the buffers of connections that have nothing in flight.
 // An idle connection holds none, so the memory the echo's buffers take
 // follows the number of busy connections, not the number of open ones.
@@ -42,6 +44,10 @@ type echoing struct {
 	n    int64   // bytes written back
 	done bool
 }
+
+// ANCHOR_END: echo-type
+
+// ANCHOR: echo-poll
 
 func (e *echoing) Poll(cx *future.Context) future.Poll[future.Result[int64]] {
 	if e.done {
@@ -81,6 +87,10 @@ func (e *echoing) Poll(cx *future.Context) future.Poll[future.Result[int64]] {
 	}
 }
 
+// ANCHOR_END: echo-poll
+
+// ANCHOR: echo-finish
+
 // finish closes the connection and ends the future with err.
 func (e *echoing) finish(err error) future.Poll[future.Result[int64]] {
 	e.done = true
@@ -106,3 +116,5 @@ func (e *echoing) Cancel() {
 		e.c.Close()
 	}
 }
+
+// ANCHOR_END: echo-finish

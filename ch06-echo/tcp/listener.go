@@ -82,6 +82,8 @@ func (l *Listener) Accept() future.Future[future.Result[*Conn]] {
 	return &accepting{l: l}
 }
 
+// ANCHOR: accept-wait
+
 // accepting is the future of Accept: a loop of accept4 calls, waits for
 // the listening socket to be readable, and pauses.
 type accepting struct {
@@ -112,6 +114,8 @@ func (f *accepting) Poll(cx *future.Context) future.Poll[future.Result[*Conn]] {
 		if l.closed {
 			return f.fail(net.ErrClosed)
 		}
+		// ANCHOR_END: accept-wait
+		// ANCHOR: accept-call
 		fd, sa, err := acceptFD(l.fd)
 		switch {
 		case err == nil:
@@ -142,6 +146,8 @@ func (f *accepting) Poll(cx *future.Context) future.Poll[future.Result[*Conn]] {
 		}
 	}
 }
+
+// ANCHOR_END: accept-call
 
 func (f *accepting) fail(err error) future.Poll[future.Result[*Conn]] {
 	return future.Done(future.Err[*Conn](opError("accept", netip.AddrPort{}, f.l.addr, wrapErrno("accept", err))))
