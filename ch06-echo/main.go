@@ -4,17 +4,62 @@
 //
 // Usage:
 //
-//	ch06-echo [-addr HOST:PORT] [-std] [-max-conns N] [-idle D] [-grace D]
+//	ch06-echo [-addr HOST:PORT] [-std] [-workers N] [-max-conns N]
+//	          [-idle D] [-grace D] [-v]
 //	ch06-echo -load [-addr HOST:PORT] [-conns N] [-size N] [-d D]
 //
-// TODO(skeleton): the lead's placeholder; the server helper fills it in.
+// Without -load it is a server: it listens on -addr (127.0.0.1:8080 by
+// default) and writes back every byte each connection sends, until the
+// peer closes its writing side; then it closes the connection too. Try it
+// with nc 127.0.0.1 8080.
+//
+// By default the server runs on chapter 5's runtime (package sched), with
+// the connections of package tcp: one task accepts, and each connection
+// is a task of its own that runs tcp.Echo. With -std it is the same server
+// written the way Go programs usually are: package net, a goroutine per
+// connection, a read-and-write loop. -workers sets the runtime's workers
+// and, for a fair comparison, GOMAXPROCS for both; 0 (the default) leaves
+// both at GOMAXPROCS.
+//
+// Both servers take the same limits: at most -max-conns connections at
+// once (default 10000; at the limit the server stops accepting, and new
+// connections wait in the kernel's backlog until one ends), and a
+// connection that moves no byte for -idle (default 5m; 0 means no limit)
+// is closed. Errors of single connections (a reset, an idle timeout) are
+// logged at debug level and never stop the server.
+//
+// The server logs with log/slog to standard error: one line when it
+// starts, one when a signal starts the shutdown, one when it stops; with
+// -v also one per connection accepted and closed, and one each time the
+// accept loop stops at -max-conns.
+//
+// SIGINT (Ctrl-C) or SIGTERM starts a graceful shutdown: the server stops
+// accepting, lets the open connections finish for -grace (default 5s),
+// closes the ones still open, and exits with status 0. A second signal
+// during the grace period ends it at once, closing every connection, with
+// exit status 1.
+//
+// With -load the program is the load generator instead (see load.go).
+//
+// Errors: a bad flag or -addr gets one line on stderr and exit status 2;
+// an address in use (or any other failure to listen) one line and status 1.
+// On systems without epoll or kqueue (Windows) the book's server cannot
+// run and says so with status 1; -std works there.
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+	"time"
+
+	"github.com/asyncbook/asyncbook/ch06-echo/tcp"
 )
 
 // progName starts every error message.
@@ -24,15 +69,83 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
+// config is what a server is told to do.
+type config struct {
+	addr     string        // where to listen
+	workers  int           // runtime workers and GOMAXPROCS; 0: GOMAXPROCS
+	maxConns int           // connections open at once
+	idle     time.Duration // close a connection idle this long; 0: never
+	grace    time.Duration // how long a shutdown waits for open connections
+}
+
+const usage = `usage: ch06-echo [-addr HOST:PORT] [-std] [-workers N] [-max-conns N]
+                 [-idle D] [-grace D] [-v]
+       ch06-echo -load [-addr HOST:PORT] [-conns N] [-size N] [-d D]
+
+An echo server: every byte a connection sends is written back. It runs
+on chapter 5's runtime, or with -std on goroutines and package net.
+SIGINT or SIGTERM stops it gracefully; a second signal stops it at once.
+With -load it is a load generator for any echo server instead.
+
+  -addr HOST:PORT  listen on (with -load: connect to) this address;
+                   HOST is an IP address or localhost
+                   (default 127.0.0.1:8080)
+  -std             serve with goroutines and package net
+  -workers N       runtime workers and GOMAXPROCS, 0 to 1024
+                   (default 0: GOMAXPROCS)
+  -max-conns N     connections open at once, 1 to 1000000 (default 10000)
+  -idle D          close a connection idle this long; 0: never
+                   (default 5m)
+  -grace D         on shutdown, wait this long for open connections
+                   (default 5s)
+  -v               log every connection (debug level)
+
+  -load            run the load generator instead of a server
+  -conns N         with -load: connections (default 100)
+  -size N          with -load: bytes per message (default 64)
+  -d D             with -load: how long to measure (default 5s)
+`
+
+// run is the program: it returns the exit status. Tests call runWith
+// instead, to send it signals.
 func run(args []string, stdout, stderr io.Writer) int {
+	return runWith(args, stdout, stderr, nil)
+}
+
+// runWith is run with the channel the server takes its stop signals
+// from; nil means SIGINT and SIGTERM, through os/signal.
+func runWith(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
 	fs := flag.NewFlagSet(progName, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // run prints the one line itself
+	fs.Usage = func() {}
 	addr := fs.String("addr", "127.0.0.1:8080", "the address to listen on (with -load: to connect to)")
 	load := fs.Bool("load", false, "run the load generator instead of a server")
 	workers := fs.Int("workers", 0, "the runtime's workers (0: GOMAXPROCS)")
+	std := fs.Bool("std", false, "")
+	maxConns := fs.Int("max-conns", 10_000, "")
+	idle := fs.Duration("idle", 5*time.Minute, "")
+	grace := fs.Duration("grace", 5*time.Second, "")
+	verbose := fs.Bool("v", false, "")
 	lc := addLoadFlags(fs)
-	if err := fs.Parse(args); err != nil {
+
+	usageError := func(msg string) int {
+		fmt.Fprintf(stderr, "%s: %s (see %s -h)\n", progName, msg, progName)
 		return 2
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, usage)
+			return 0
+		}
+		return usageError(err.Error())
+	}
+	switch {
+	case fs.NArg() > 0:
+		return usageError(fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
+	case *workers < 0 || *workers > 1024:
+		return usageError(fmt.Sprintf("-workers %d: want 0 to 1024", *workers))
+	case *load && *std:
+		return usageError("-std is a server; -load is the load generator: use one")
 	}
 	if *load {
 		lc.addr, lc.workers = *addr, *workers
@@ -42,6 +155,116 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	fmt.Fprintf(stderr, "%s: the server is not written yet\n", progName)
-	return 1
+	if _, err := tcp.ParseAddr(*addr); err != nil {
+		return usageError(fmt.Sprintf("-addr %q: %v", *addr, err))
+	}
+	switch {
+	case *maxConns < 1 || *maxConns > 1_000_000:
+		return usageError(fmt.Sprintf("-max-conns %d: want 1 to 1000000", *maxConns))
+	case *idle < 0:
+		return usageError(fmt.Sprintf("-idle %v: want 0 (no limit) or more", *idle))
+	case *grace < 0:
+		return usageError(fmt.Sprintf("-grace %v: want 0 or more", *grace))
+	}
+	cfg := config{addr: *addr, workers: *workers, maxConns: *maxConns, idle: *idle, grace: *grace}
+	if cfg.workers > 0 {
+		runtime.GOMAXPROCS(cfg.workers)
+	}
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := newLogger(stderr, level)
+
+	if sigs == nil {
+		c := make(chan os.Signal, 2)
+		signal.Notify(c, os.Interrupt, syscall.SIGTERM)
+		defer signal.Stop(c)
+		sigs = c
+	}
+	var s server
+	var err error
+	if *std {
+		s, err = listenStd(cfg, log)
+	} else {
+		s, err = listenBook(cfg, log)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
+		return 1
+	}
+	return serve(s, cfg, log, sigs)
 }
+
+// newLogger returns the servers' logger: slog's text format on w, without
+// the time (a terminal or a service manager adds its own), so each line
+// reads as level, message and the facts.
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{
+		Level: level,
+		ReplaceAttr: func(groups []string, a slog.Attr) slog.Attr {
+			if len(groups) == 0 && a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+}
+
+// A server is either echo server, as its shutdown sees it. Both keep a
+// set of their open connections, so that the shutdown can wait for them
+// to finish and close the ones that do not.
+type server interface {
+	// addr is the address the server listens on.
+	addr() string
+	// runtime names the server in the logs, and workers its parallelism.
+	runtime() (name string, workers int)
+	// stopAccepting closes the listener and returns once the accept
+	// loop has stopped: no connection is added after it.
+	stopAccepting()
+	// open is how many connections are open; served how many were
+	// accepted in all.
+	open() int
+	served() int64
+	// drained is closed once no connection is open, after stopAccepting.
+	drained() <-chan struct{}
+	// closeAll closes the connections still open and returns how many
+	// there were; close then releases the rest (the runtime) and
+	// returns when every connection's task or goroutine has ended.
+	closeAll() int
+	close() error
+}
+
+// ANCHOR: shutdown
+
+// serve runs s until a signal, then shuts it down: stop accepting, wait up to cfg.grace for the open connections,
+// close those still open. A second signal cuts the wait short.
+func serve(s server, cfg config, log *slog.Logger, sigs <-chan os.Signal) int {
+	name, workers := s.runtime()
+	log.Info("listening", "addr", s.addr(), "runtime", name, "workers", workers)
+	sig := <-sigs
+	log.Info("shutting down", "signal", sig.String(), "open", s.open(), "grace", cfg.grace)
+	s.stopAccepting()
+
+	grace := time.NewTimer(cfg.grace)
+	defer grace.Stop()
+	how, code := "graceful", 0
+	select {
+	case <-s.drained():
+	case <-grace.C:
+		how = "forced"
+	case sig := <-sigs:
+		log.Warn("second signal; closing every connection now", "signal", sig.String())
+		how, code = "forced", 1
+	}
+	open := s.closeAll()
+	err := s.close()
+	log.Info("stopped", "served", s.served(), "open", open, "shutdown", how)
+	if err != nil {
+		log.Error("shutdown failed", "err", err)
+		code = 1
+	}
+	return code
+}
+
+// ANCHOR_END: shutdown

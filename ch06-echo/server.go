@@ -1,0 +1,286 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/asyncbook/asyncbook/ch02-futures/future"
+	"github.com/asyncbook/asyncbook/ch04-reactor/reactor"
+	"github.com/asyncbook/asyncbook/ch05-workstealing/sched"
+	"github.com/asyncbook/asyncbook/ch06-echo/tcp"
+)
+
+// The echo server on chapter 5's runtime. One task runs the accept loop;
+// each connection it accepts becomes a task of its own, spawned from the
+// accept loop, which runs tcp.Echo until the peer is done.
+//
+// The server keeps the set of its open connections, for two readers: the
+// accept loop, which stops accepting while the set holds -max-conns, and
+// the shutdown, which waits for the set to empty and then aborts what is
+// left. Connection tasks end on any worker, in parallel, so the set is
+// guarded by a mutex. Two things wait on it, and each leaves a way to be
+// woken while holding the mutex, so that no change can slip in between
+// its look and its wait: the accept loop leaves its waker (it is a task),
+// the shutdown a channel (it is an ordinary goroutine).
+
+// bookServer is the echo server on the book's runtime.
+type bookServer struct {
+	rt   *sched.Runtime
+	log  *slog.Logger
+	cfg  config
+	la   string                      // the address listened on
+	loop *sched.JoinHandle[struct{}] // the accept loop's task
+	done chan struct{}               // closed when the accept loop has ended
+
+	mu      sync.Mutex
+	conns   map[*connTask]*sched.JoinHandle[struct{}] // open connections
+	total   int64                                     // connections accepted
+	parked  future.Waker                              // the accept loop, waiting at max-conns
+	closing bool                                      // stopAccepting has run
+	empty   chan struct{}                             // closed once closing and no connection is open
+}
+
+// listenBook starts the runtime, listens on cfg.addr and spawns the
+// accept loop.
+func listenBook(cfg config, log *slog.Logger) (*bookServer, error) {
+	rt, err := sched.New(cfg.workers)
+	if errors.Is(err, reactor.ErrUnsupported) {
+		return nil, fmt.Errorf("%w; -std runs without", err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	l, err := tcp.Listen(rt.Reactor(), cfg.addr)
+	if err != nil {
+		rt.Shutdown()
+		return nil, err
+	}
+	l.Log = log // tcp's one line when it runs out of descriptors
+	s := &bookServer{
+		rt: rt, log: log, cfg: cfg, la: l.Addr().String(),
+		done:  make(chan struct{}),
+		conns: make(map[*connTask]*sched.JoinHandle[struct{}]),
+		empty: make(chan struct{}),
+	}
+	s.loop = sched.Spawn(rt, future.Future[struct{}](&acceptLoop{s: s, l: l}))
+	return s, nil
+}
+
+// ANCHOR: accept-loop
+
+// acceptLoop is the accept loop's task: a future that never finishes by
+// itself. It accepts a connection, spawns a task for it, and goes on,
+// until the shutdown aborts it; its Cancel closes the listener.
+type acceptLoop struct {
+	s     *bookServer
+	l     *tcp.Listener
+	wait  future.Future[future.Result[*tcp.Conn]] // the Accept under way, or nil
+	pause future.Future[struct{}]                 // backing off after an error, or nil
+	fails int                                     // errors in a row
+}
+
+func (a *acceptLoop) Poll(cx *future.Context) future.Poll[struct{}] {
+	for range acceptBudget {
+		if a.pause != nil && !a.pause.Poll(cx).IsDone() {
+			return future.Pending[struct{}]()
+		}
+		a.pause = nil
+		if !a.s.admit(cx) {
+			return future.Pending[struct{}]() // at -max-conns: woken by a close
+		}
+		if a.wait == nil {
+			a.wait = a.l.Accept()
+		}
+		r, ok := a.wait.Poll(cx).Value()
+		if !ok {
+			return future.Pending[struct{}]()
+		}
+		a.wait = nil
+		if r.Err != nil {
+			a.backOff(r.Err)
+			continue
+		}
+		a.fails = 0
+		r.Value.SetIdleTimeout(a.s.cfg.idle)
+		t := &connTask{s: a.s, c: r.Value, echo: tcp.Echo(r.Value)}
+		a.s.add(t, func() *sched.JoinHandle[struct{}] {
+			return sched.SpawnFrom(cx, future.Future[struct{}](t))
+		})
+	}
+	cx.Waker().Wake() // a flood of connections: let other tasks run
+	return future.Pending[struct{}]()
+}
+
+// ANCHOR_END: accept-loop
+
+// acceptBudget is how many connections the accept loop takes in one
+// poll before it yields its worker to the connections' tasks.
+const acceptBudget = 64
+
+// backOff logs an accept error (the first of a run of them) and pauses
+// the loop: 5ms, doubling up to 1s. tcp's Accept already retries what is
+// known to pass (a connection reset before it was accepted, running out
+// of descriptors); anything else may be one connection's trouble, or the
+// listener's, and neither must stop the server or make it spin.
+func (a *acceptLoop) backOff(err error) {
+	if a.fails == 0 {
+		a.s.log.Warn("accept failed; retrying", "err", err)
+	}
+	a.fails++
+	a.pause = a.s.rt.Sleep(min(5*time.Millisecond<<min(a.fails-1, 8), time.Second))
+}
+
+// Cancel stops the loop: the shutdown's Abort runs it on the worker that
+// owns the task, as tcp's rule for closing a Listener asks.
+func (a *acceptLoop) Cancel() {
+	future.Cancel(a.wait)
+	future.Cancel(a.pause)
+	a.l.Close()
+	a.s.mu.Lock()
+	a.s.parked = nil
+	a.s.mu.Unlock()
+	close(a.s.done)
+}
+
+// admit reports whether the accept loop may accept one more connection.
+// If not, it leaves the loop's waker for the next connection that ends.
+func (s *bookServer) admit(cx *future.Context) bool {
+	s.mu.Lock()
+	open := len(s.conns)
+	if open < s.cfg.maxConns {
+		s.mu.Unlock()
+		return true
+	}
+	first := s.parked == nil
+	s.parked = cx.Waker()
+	s.mu.Unlock()
+	if first {
+		s.log.Debug("at max-conns; not accepting", "open", open)
+	}
+	return false
+}
+
+// add puts t in the set of open connections and spawns its task. The
+// entry goes in before the spawn, because the task may run, and end, on
+// another worker before spawn returns its handle.
+func (s *bookServer) add(t *connTask, spawn func() *sched.JoinHandle[struct{}]) {
+	s.mu.Lock()
+	s.conns[t] = nil
+	s.total++
+	s.mu.Unlock()
+	s.log.Debug("accepted", "remote", t.c.RemoteAddr().String())
+	h := spawn()
+	s.mu.Lock()
+	if _, open := s.conns[t]; open {
+		s.conns[t] = h
+	}
+	s.mu.Unlock()
+}
+
+// ANCHOR: conn-task
+
+// connTask is one connection's task: tcp.Echo, and then its leaving the
+// server's set of open connections.
+type connTask struct {
+	s    *bookServer
+	c    *tcp.Conn
+	echo future.Future[future.Result[int64]]
+}
+
+func (t *connTask) Poll(cx *future.Context) future.Poll[struct{}] {
+	r, ok := t.echo.Poll(cx).Value()
+	if !ok {
+		return future.Pending[struct{}]()
+	}
+	t.s.log.Debug("closed", "remote", t.c.RemoteAddr().String(),
+		"bytes", r.Value, "err", r.Err)
+	t.s.remove(cx, t)
+	return future.Done(struct{}{})
+}
+
+// Cancel is the shutdown closing a connection that outlived the grace
+// period (JoinHandle.Abort, or the runtime's Shutdown): Echo's Cancel
+// closes the socket.
+func (t *connTask) Cancel() {
+	future.Cancel(t.echo)
+	t.s.log.Debug("closed", "remote", t.c.RemoteAddr().String(), "err", "shutdown")
+	t.s.remove(nil, t)
+}
+
+// remove takes t out of the set of open connections, and wakes whoever
+// waits for it to shrink: the accept loop, if it stopped at -max-conns
+// (from a task, into this worker's LIFO slot), and the shutdown, once
+// the set is empty.
+func (s *bookServer) remove(cx *future.Context, t *connTask) {
+	s.mu.Lock()
+	delete(s.conns, t)
+	w := s.parked
+	s.parked = nil
+	if s.closing && len(s.conns) == 0 {
+		close(s.empty)
+	}
+	s.mu.Unlock()
+	switch {
+	case w == nil:
+	case cx != nil:
+		sched.WakeFrom(cx, w)
+	default:
+		w.Wake()
+	}
+}
+
+// ANCHOR_END: conn-task
+
+func (s *bookServer) addr() string { return s.la }
+
+func (s *bookServer) runtime() (string, int) { return "book", s.rt.Workers() }
+
+func (s *bookServer) stopAccepting() {
+	s.loop.Abort()
+	<-s.done
+	s.mu.Lock()
+	s.closing = true
+	if len(s.conns) == 0 {
+		close(s.empty)
+	}
+	s.mu.Unlock()
+}
+
+func (s *bookServer) open() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.conns)
+}
+
+func (s *bookServer) served() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.total
+}
+
+func (s *bookServer) drained() <-chan struct{} { return s.empty }
+
+// closeAll aborts the connections' tasks. Each task's Cancel runs on its
+// own worker (or, if the runtime stops first, in Shutdown) and closes the
+// connection there, since a Conn is not safe for use by two goroutines.
+func (s *bookServer) closeAll() int {
+	s.mu.Lock()
+	hs := make([]*sched.JoinHandle[struct{}], 0, len(s.conns))
+	for _, h := range s.conns {
+		hs = append(hs, h)
+	}
+	s.mu.Unlock()
+	for _, h := range hs {
+		if h != nil {
+			h.Abort()
+		}
+	}
+	return len(hs)
+}
+
+// close shuts the runtime down: the workers stop, and any connection task
+// not yet cancelled is cancelled there.
+func (s *bookServer) close() error { return s.rt.Shutdown() }
