@@ -69,7 +69,7 @@ func listenBook(cfg config, log *slog.Logger) (*bookServer, error) {
 	return s, nil
 }
 
-// ANCHOR: accept-loop
+// ANCHOR: accept-loop-type
 
 // acceptLoop is the accept loop's task: a future that never finishes by
 // itself. It accepts a connection, spawns a task for it, and goes on,
@@ -82,6 +82,12 @@ type acceptLoop struct {
 	fails int                                     // errors in a row
 }
 
+// ANCHOR_END: accept-loop-type
+
+// ANCHOR: accept-loop
+
+// Poll accepts connections and spawns their tasks while there are any,
+// up to acceptBudget of them, and there is room for them.
 func (a *acceptLoop) Poll(cx *future.Context) future.Poll[struct{}] {
 	for range acceptBudget {
 		if a.pause != nil && !a.pause.Poll(cx).IsDone() {
@@ -145,6 +151,8 @@ func (a *acceptLoop) Cancel() {
 	close(a.s.done)
 }
 
+// ANCHOR: conn-set
+
 // admit reports whether the accept loop may accept one more connection.
 // If not, it leaves the loop's waker for the next connection that ends.
 func (s *bookServer) admit(cx *future.Context) bool {
@@ -180,6 +188,8 @@ func (s *bookServer) add(t *connTask, spawn func() *sched.JoinHandle[struct{}]) 
 	s.mu.Unlock()
 }
 
+// ANCHOR_END: conn-set
+
 // ANCHOR: conn-task
 
 // connTask is one connection's task: tcp.Echo, and then its leaving the
@@ -210,6 +220,10 @@ func (t *connTask) Cancel() {
 	t.s.remove(nil, t)
 }
 
+// ANCHOR_END: conn-task
+
+// ANCHOR: conn-remove
+
 // remove takes t out of the set of open connections, and wakes whoever
 // waits for it to shrink: the accept loop, if it stopped at -max-conns
 // (from a task, into this worker's LIFO slot), and the shutdown, once
@@ -232,7 +246,7 @@ func (s *bookServer) remove(cx *future.Context, t *connTask) {
 	}
 }
 
-// ANCHOR_END: conn-task
+// ANCHOR_END: conn-remove
 
 func (s *bookServer) addr() string { return s.la }
 

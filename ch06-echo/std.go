@@ -123,6 +123,10 @@ func (s *stdServer) serveConn(c net.Conn) {
 	<-s.slots
 }
 
+// ANCHOR_END: std-conn
+
+// ANCHOR: std-echo
+
 // echoStd writes back everything c sends until the peer closes its
 // writing side, then closes its own. Before each read it moves the
 // deadline idle ahead, which covers the write that follows too: a peer
@@ -159,7 +163,7 @@ func echoStd(c net.Conn, idle time.Duration) (int64, error) {
 	}
 }
 
-// ANCHOR_END: std-conn
+// ANCHOR_END: std-echo
 
 // add puts c in the set of open connections and counts its goroutine.
 func (s *stdServer) add(c net.Conn) {
