@@ -621,6 +621,15 @@ func (g *Registration) Writable() future.Future[error] {
 	return &readiness{g: g, dir: write}
 }
 
+// readiness is the future of Readable and Writable.
+type readiness struct {
+	g    *Registration
+	dir  direction
+	done bool
+}
+
+// ANCHOR_END: readable-new
+
 // ReadClosed reports whether the kernel has reported that the peer closed
 // its writing side (EPOLLRDHUP, or EV_EOF on kqueue), or that the
 // descriptor is in error (EPOLLHUP, EPOLLERR, EV_ERROR). From then on no
@@ -637,15 +646,6 @@ func (g *Registration) ReadClosed() bool {
 	defer g.mu.Unlock()
 	return g.readEOF
 }
-
-// readiness is the future of Readable and Writable.
-type readiness struct {
-	g    *Registration
-	dir  direction
-	done bool
-}
-
-// ANCHOR_END: readable-new
 
 // ANCHOR: readiness-poll
 
