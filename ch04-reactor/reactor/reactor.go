@@ -630,6 +630,47 @@ type readiness struct {
 
 // ANCHOR_END: readable-new
 
+// PollReadable is Readable without a future, for a caller that waits on
+// the same descriptor again and again (a connection does, once per
+// message) and would otherwise allocate a future for every wait: Done
+// with nil when the descriptor is readable (or with ErrClosed), else
+// Pending, with cx's waker kept until it is. The rules are Readable's:
+// read until EAGAIN before waiting again, and one waiter per direction, a
+// PollReadable and a Readable future counting alike. There is nothing to
+// cancel: a caller that stops polling leaves at most a spurious wake-up,
+// and Deregister forgets the waker.
+func (g *Registration) PollReadable(cx *future.Context) future.Poll[error] {
+	return g.pollReady(cx, read)
+}
+
+// PollWritable is PollReadable's twin for writing.
+func (g *Registration) PollWritable(cx *future.Context) future.Poll[error] {
+	return g.pollReady(cx, write)
+}
+
+// polling is the waiter a Registration records for PollReadable and
+// PollWritable: one per direction, shared by every Registration, since a
+// caller without a future has no identity of its own to record.
+var polling [2]readiness
+
+func (g *Registration) pollReady(cx *future.Context, d direction) future.Poll[error] {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	w := &polling[d]
+	switch {
+	case g.waiter[d] != nil && g.waiter[d] != w:
+		panic(fmt.Sprintf("reactor: fd %d: Poll%v while a %v future is pending", g.fd, [...]string{"Readable", "Writable"}[d], d))
+	case g.closed:
+		return future.Done(ErrClosed)
+	case g.ready[d]:
+		g.ready[d] = false
+		g.waiter[d], g.waker[d] = nil, nil
+		return future.Done[error](nil)
+	}
+	g.waiter[d], g.waker[d] = w, cx.Waker()
+	return future.Pending[error]()
+}
+
 // ReadClosed reports whether the kernel has reported that the peer closed
 // its writing side (EPOLLRDHUP, or EV_EOF on kqueue), or that the
 // descriptor is in error (EPOLLHUP, EPOLLERR, EV_ERROR). From then on no

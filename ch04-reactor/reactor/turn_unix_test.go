@@ -3,6 +3,8 @@
 package reactor
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -101,4 +103,49 @@ func writeAll(t *testing.T, fd int, s string) {
 	if n, err := unix.Write(fd, []byte(s)); n != len(s) || err != nil {
 		t.Fatalf("write = %d, %v", n, err)
 	}
+}
+
+// TestPollReadable checks the future-less wait: Pending until the pipe is
+// written to, and then woken; Done once the edge is there; a Readable
+// future while it waits panics (one waiter per direction); and after
+// Deregister it is done with ErrClosed.
+func TestPollReadable(t *testing.T) {
+	r := newReactor(t)
+	reg, rd, wr := registeredPipe(t, r)
+	woken := new(counter)
+	cx := woken.cx()
+
+	drain(t, rd)
+	if reg.PollReadable(cx).IsDone() {
+		t.Fatal("PollReadable done on an empty pipe whose edge was consumed")
+	}
+	panicsWith(t, "a second Readable future polled while another is pending", func() { reg.Readable().Poll(new(counter).cx()) })
+	writeAll(t, wr, "x")
+	parkWatched(t, r, "Park after a write")
+	if woken.count() != 1 {
+		t.Fatalf("woken %d times, want 1", woken.count())
+	}
+	if err, ok := reg.PollReadable(cx).Value(); !ok || err != nil {
+		t.Fatalf("PollReadable after the edge = %v, %v; want done with nil", err, ok)
+	}
+	drain(t, rd)
+	mustPending(t, reg.Readable(), new(counter).cx()) // the direction is free again
+	panicsWith(t, "PollReadable while a Readable future is pending", func() { reg.PollReadable(cx) })
+	reg.Deregister()
+	if err, ok := reg.PollReadable(cx).Value(); !ok || err != ErrClosed {
+		t.Fatalf("PollReadable after Deregister = %v, %v; want ErrClosed", err, ok)
+	}
+}
+
+// panicsWith fails the test unless fn panics with a message containing
+// want (the messages name a descriptor number, which varies).
+func panicsWith(t *testing.T, want string, fn func()) {
+	t.Helper()
+	defer func() {
+		t.Helper()
+		if got := fmt.Sprint(recover()); !strings.Contains(got, want) {
+			t.Errorf("panic = %q, want one containing %q", got, want)
+		}
+	}()
+	fn()
 }

@@ -25,11 +25,12 @@ type Conn struct {
 	r      *reactor.Reactor
 	reg    *reactor.Registration
 	fd     int
-	closed bool
 	remote netip.AddrPort
+	closed bool
 
-	// The reactor futures the connection is waiting on, or nil.
-	rwait, wwait future.Future[error]
+	// Whether a read or a write is waiting for its direction's next edge
+	// (Registration.PollReadable, PollWritable: no future per wait).
+	rwait, wwait bool
 
 	// Idle timeout: last is when a byte last moved (nanoseconds since
 	// clockStart), timer is armed for last+idle when something waits.
@@ -84,15 +85,15 @@ func (c *Conn) PollRead(cx *future.Context, p []byte) future.Poll[future.Result[
 		if c.closed {
 			return c.fail("read", net.ErrClosed)
 		}
-		if c.rwait != nil {
-			err, ok := c.rwait.Poll(cx).Value()
+		if c.rwait {
+			err, ok := c.reg.PollReadable(cx).Value()
 			if !ok {
 				if c.idleOver(cx) {
 					return c.fail("read", ErrIdle)
 				}
 				return future.Pending[future.Result[int]]()
 			}
-			c.rwait = nil
+			c.rwait = false
 			if err != nil {
 				return c.fail("read", net.ErrClosed)
 			}
@@ -102,7 +103,7 @@ func (c *Conn) PollRead(cx *future.Context, p []byte) future.Poll[future.Result[
 		n, err := readFD(c.fd, p)
 		switch {
 		case err == errAgain:
-			c.rwait = c.reg.Readable()
+			c.rwait = true
 			continue
 		case err != nil:
 			return c.fail("read", wrapErrno("read", err))
@@ -116,7 +117,7 @@ func (c *Conn) PollRead(cx *future.Context, p []byte) future.Poll[future.Result[
 			// Unless the peer's FIN (or a reset) came in the same edge
 			// as the bytes: then no edge is left, and the next read
 			// must go and find it.
-			c.rwait = c.reg.Readable()
+			c.rwait = true
 		}
 		return future.Done(future.Ok(n))
 	}
@@ -133,15 +134,15 @@ func (c *Conn) PollWrite(cx *future.Context, p []byte) future.Poll[future.Result
 		if c.closed {
 			return c.fail("write", net.ErrClosed)
 		}
-		if c.wwait != nil {
-			err, ok := c.wwait.Poll(cx).Value()
+		if c.wwait {
+			err, ok := c.reg.PollWritable(cx).Value()
 			if !ok {
 				if c.idleOver(cx) {
 					return c.fail("write", ErrIdle)
 				}
 				return future.Pending[future.Result[int]]()
 			}
-			c.wwait = nil
+			c.wwait = false
 			if err != nil {
 				return c.fail("write", net.ErrClosed)
 			}
@@ -153,14 +154,14 @@ func (c *Conn) PollWrite(cx *future.Context, p []byte) future.Poll[future.Result
 		n, err := writeFD(c.fd, p)
 		switch {
 		case err == errAgain:
-			c.wwait = c.reg.Writable()
+			c.wwait = true
 			continue
 		case err != nil:
 			return c.fail("write", wrapErrno("write", err))
 		}
 		c.last = now()
 		if n < len(p) {
-			c.wwait = c.reg.Writable() // the send buffer is full
+			c.wwait = true // the send buffer is full
 		}
 		return future.Done(future.Ok(n))
 	}
@@ -216,9 +217,7 @@ func (c *Conn) Close() error {
 	}
 	c.closed = true
 	future.Cancel(c.timer)
-	future.Cancel(c.rwait)
-	future.Cancel(c.wwait)
-	c.timer, c.rwait, c.wwait = nil, nil, nil
+	c.timer = nil
 	c.reg.Deregister()
 	if err := closeFD(c.fd); err != nil {
 		return c.opErr("close", err)
