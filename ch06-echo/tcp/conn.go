@@ -102,11 +102,8 @@ func (c *Conn) PollRead(cx *future.Context, p []byte) future.Poll[future.Result[
 			return future.Done(future.Err[int](io.EOF))
 		}
 		c.last = now()
-		if n < len(p) {
-			// A short read emptied the socket: wait for the next edge
-			// instead of reading again only to be told EAGAIN.
-			c.rwait = c.reg.Readable()
-		}
+		// Even a short read does not arm the wait: the peer's FIN may
+		// have come with the data, its edge already spent (see doc.go).
 		return future.Done(future.Ok(n))
 	}
 }

@@ -17,11 +17,13 @@
 //
 // Every socket is registered once, for both directions, edge-triggered, for
 // its whole life (see package reactor). A read that returns fewer bytes than
-// the buffer could hold has emptied the socket, so the next PollRead waits
-// for the next edge without first reading again to see EAGAIN, as tokio's
-// PollEvented::poll_read does (tokio/src/io/poll_evented.rs). If more bytes
-// came in between, their edge is already recorded and the wait is done at
-// once.
+// the buffer could hold has emptied the socket of data, but not necessarily
+// of the end of the stream: a FIN that came with the data made the same
+// edge, and the reactor has no edge left to report for it. So the next
+// PollRead reads again, and waits only when told EAGAIN, as Go's
+// poll.FD.Read does. (tokio's PollEvented::poll_read skips that read,
+// because its reactor keeps a "read closed" bit that no read clears;
+// package reactor keeps only one readiness bit per direction.)
 //
 // # Idle connections
 //
