@@ -294,6 +294,8 @@ func (g *loadGen) stopAll() {
 	<-g.allDone
 }
 
+// ANCHOR: measure-window
+
 // measure runs the warm-up and the measured window, reading the CPU
 // times at both ends of the window.
 func (g *loadGen) measure(res *loadResult) error {
@@ -319,6 +321,8 @@ func (g *loadGen) measure(res *loadResult) error {
 	}
 	return nil
 }
+
+// ANCHOR_END: measure-window
 
 // cpuReading is the CPU time used so far by this process and the server.
 type cpuReading struct {
