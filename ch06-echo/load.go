@@ -43,6 +43,8 @@ type loadConfig struct {
 	warmup  optDuration   // how long to run before measuring; unset: dur/10
 	pid     int           // the server's process, to measure (0: none)
 	hold    bool          // hold the connections idle instead of sending
+
+	settleMax time.Duration // with hold: the longest wait for the server to settle; 0: settleMax
 }
 
 // Limits on the flags, so that a typo fails at once instead of eating the
@@ -184,7 +186,7 @@ func generate(lc *loadConfig, stderr io.Writer) (res *loadResult, err error) {
 	res = &loadResult{lc: lc}
 	if lc.pid != 0 { // fail now if the process cannot be read
 		if lc.hold {
-			res.rss0, res.fds0, err = settle(nil, lc.pid, -1)
+			res.rss0, res.fds0, _, err = settle(nil, lc.pid, -1)
 		} else {
 			_, err = readProcCPU(lc.pid)
 		}
@@ -348,7 +350,7 @@ func (g *loadGen) holdIdle(res *loadResult) error {
 	start := time.Now()
 	if g.lc.pid != 0 {
 		var err error
-		res.rss1, res.fds1, err = settle(g, g.lc.pid, res.fds0+res.made)
+		res.rss1, res.fds1, res.settled, err = settle(g, g.lc.pid, res.fds0+res.made)
 		if err != nil {
 			return err
 		}
@@ -363,21 +365,26 @@ func (g *loadGen) holdIdle(res *loadResult) error {
 
 // settle reads process pid's memory and descriptors every settleEvery
 // until neither has changed for two periods and it has at least minFDs
-// descriptors, or for settleMax at most, and returns the last reading.
-// With g nil it takes one reading: there is no runtime to sleep on yet.
-func settle(g *loadGen, pid, minFDs int) (rss int64, fds int, err error) {
+// descriptors, or for settleMax at most (lc.settleMax if set), and
+// returns the last reading and whether it had settled. With g nil it
+// takes one reading: there is no runtime to sleep on yet.
+func settle(g *loadGen, pid, minFDs int) (rss int64, fds int, settled bool, err error) {
 	rss, fds, err = readProcMem(pid)
 	if err != nil || g == nil {
-		return rss, fds, err
+		return rss, fds, false, err
+	}
+	limit := settleMax
+	if g.lc.settleMax > 0 {
+		limit = g.lc.settleMax
 	}
 	still := 0
-	for start := time.Now(); time.Since(start) < settleMax; {
+	for start := time.Now(); time.Since(start) < limit; {
 		if !g.sleep(settleEvery) {
-			return rss, fds, nil // the server closed every connection
+			return rss, fds, false, nil // the server closed every connection
 		}
 		r, f, err := readProcMem(pid)
 		if err != nil {
-			return 0, 0, err
+			return 0, 0, false, err
 		}
 		if r == rss && f == fds {
 			still++
@@ -386,10 +393,10 @@ func settle(g *loadGen, pid, minFDs int) (rss int64, fds int, err error) {
 		}
 		rss, fds = r, f
 		if still >= 2 && fds >= minFDs {
-			break
+			return rss, fds, true, nil
 		}
 	}
-	return rss, fds, nil
+	return rss, fds, false, nil
 }
 
 // loadClient is one connection's task: it connects, then either sends
@@ -663,6 +670,7 @@ type loadResult struct {
 	rss0, rss1 int64
 	fds0, fds1 int
 	memRead    bool
+	settled    bool // the second reading stood still
 }
 
 // collect merges the clients' histograms and counts their errors, once

@@ -26,6 +26,9 @@ func (res *loadResult) print(w io.Writer) {
 				per, fmtMiB(res.rss0), fmtMiB(res.rss1))
 			line("server fds", "%.2f per connection (%d → %d)",
 				float64(res.fds1-res.fds0)/float64(res.made), res.fds0, res.fds1)
+			if !res.settled {
+				line("note", "the server was still changing when read")
+			}
 		}
 		line("errors", "%d reset, %d EOF, %d other", res.reset, res.eof, res.other)
 		return
