@@ -44,6 +44,7 @@ func Example() {
 	c.(*net.TCPConn).CloseWrite()
 	back, err := io.ReadAll(c)
 	fmt.Printf("%q %v\n", back, err)
+	sched.BlockOn(rt, server) // the echo closes c, then finishes: wait for it
 	fmt.Println(server.Result())
 	// Output:
 	// "hello, echo\n" <nil>
