@@ -65,7 +65,7 @@
 // Go has no thread-local "current worker", so a Wake cannot tell whether
 // a worker calls it: it queues the task on the global queue. The paths
 // that know which worker they are on use its own queues instead: a task
-// woken during its own poll, the tasks of a reactor turn, a task awaiting
+// woken during its own poll, the tasks of a reactor turn taken by a worker that was idle, a task awaiting
 // one that completes (LIFO slot), and SpawnFrom and WakeFrom, which take
 // the Context of the task that calls them.
 //
