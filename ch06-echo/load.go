@@ -13,8 +13,10 @@ package main
 // connection, and shut the runtime down. With -pid it also reads the
 // server's CPU time from /proc at both ends of the measured window, and
 // its own from getrusage, to print the CPU each side spends per round
-// trip. With -hold the connections send nothing: they are held open, idle,
-// while the server's memory and descriptors are read.
+// trip. With -hold each connection sends one message and checks its echo,
+// so that the server has done for it whatever it does for a connection in
+// use (taken a buffer, touched a stack), and is then held open, idle, while
+// the server's memory and descriptors are read.
 
 import (
 	"bufio"
@@ -42,7 +44,7 @@ type loadConfig struct {
 	dur     time.Duration // how long to measure (with hold: to hold)
 	warmup  optDuration   // how long to run before measuring; unset: dur/10
 	pid     int           // the server's process, to measure (0: none)
-	hold    bool          // hold the connections idle instead of sending
+	hold    bool          // after one round trip, hold the connections idle
 
 	settleMax time.Duration // with hold: the longest wait for the server to settle; 0: settleMax
 }
@@ -78,7 +80,7 @@ func addLoadFlags(fs *flag.FlagSet) *loadConfig {
 	fs.DurationVar(&lc.dur, "d", 5*time.Second, "with -load: how long to measure (with -hold: to hold)")
 	fs.Var(&lc.warmup, "warmup", "with -load: how long to run before measuring (default: a tenth of -d)")
 	fs.IntVar(&lc.pid, "pid", 0, "with -load: the server's process ID, to measure its CPU (Linux)")
-	fs.BoolVar(&lc.hold, "hold", false, "with -load: hold the connections idle, and with -pid\nmeasure the server's memory and descriptors per connection")
+	fs.BoolVar(&lc.hold, "hold", false, "with -load: after one round trip, hold the connections idle, and with -pid\nmeasure the server's memory and descriptors per connection")
 	return lc
 }
 
@@ -112,7 +114,7 @@ func (lc *loadConfig) check() error {
 		return fmt.Errorf("-conns %d: want 1 to %d", lc.conns, maxConns)
 	case lc.size < 1 || lc.size > maxSize:
 		return fmt.Errorf("-size %d: want 1 to %d bytes", lc.size, maxSize)
-	case !lc.hold && int64(lc.conns)*int64(lc.size)*2 > maxBuffers:
+	case int64(lc.conns)*int64(lc.size)*2 > maxBuffers:
 		return fmt.Errorf("-conns %d -size %d: the buffers would take more than %d MiB",
 			lc.conns, lc.size, maxBuffers>>20)
 	case lc.dur <= 0 || lc.dur > maxDur:
@@ -427,9 +429,9 @@ type loadClient struct {
 
 func newClient(g *loadGen, id int) *loadClient {
 	c := &loadClient{g: g, id: id}
+	c.msg = make([]byte, g.lc.size)
+	c.got = make([]byte, g.lc.size+1)
 	if !g.lc.hold {
-		c.msg = make([]byte, g.lc.size)
-		c.got = make([]byte, g.lc.size+1)
 		c.hist = new(histogram)
 	}
 	return c
@@ -509,6 +511,10 @@ func (c *loadClient) roundTrips(cx *future.Context) (wait bool, err error) {
 			moved = true
 		}
 		if c.recvd == len(c.msg) {
+			if c.g.lc.hold { // one round trip, then idle
+				c.msg = nil
+				return c.idle(cx)
+			}
 			c.next()
 		} else if !moved {
 			return true, nil

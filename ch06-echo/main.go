@@ -80,7 +80,8 @@ type config struct {
 
 const usage = `usage: ch06-echo [-addr HOST:PORT] [-std] [-workers N] [-max-conns N]
                  [-idle D] [-grace D] [-v]
-       ch06-echo -load [-addr HOST:PORT] [-conns N] [-size N] [-d D]
+       ch06-echo -load [-addr HOST:PORT] [-workers N] [-conns N] [-size N]
+                 [-d D] [-warmup D] [-pid PID] [-hold]
 
 An echo server: every byte a connection sends is written back. It runs
 on chapter 5's runtime, or with -std on goroutines and package net.
@@ -103,7 +104,15 @@ With -load it is a load generator for any echo server instead.
   -load            run the load generator instead of a server
   -conns N         with -load: connections (default 100)
   -size N          with -load: bytes per message (default 64)
-  -d D             with -load: how long to measure (default 5s)
+  -d D             with -load: how long to measure, or with -hold to
+                   hold (default 5s)
+  -warmup D        with -load: run this long before measuring
+                   (default: a tenth of -d)
+  -pid PID         with -load: the server's process, to report its CPU
+                   per round trip, or with -hold its memory and
+                   descriptors per connection (Linux)
+  -hold            with -load: after one round trip each, hold the
+                   connections idle instead
 `
 
 // run is the program: it returns the exit status. Tests call runWith
