@@ -80,8 +80,8 @@ type config struct {
 
 const usage = `usage: ch06-echo [-addr HOST:PORT] [-std] [-workers N] [-max-conns N]
                  [-idle D] [-grace D] [-v]
-       ch06-echo -load [-addr HOST:PORT] [-workers N] [-conns N] [-size N]
-                 [-d D] [-warmup D] [-pid PID] [-hold]
+       ch06-echo -load [-addr HOST:PORT] [-workers N] [-conns N]
+                 [-size N] [-d D] [-warmup D] [-pid PID] [-hold]
 
 An echo server: every byte a connection sends is written back. It runs
 on chapter 5's runtime, or with -std on goroutines and package net.
@@ -94,7 +94,8 @@ With -load it is a load generator for any echo server instead.
   -std             serve with goroutines and package net
   -workers N       runtime workers and GOMAXPROCS, 0 to 1024
                    (default 0: GOMAXPROCS)
-  -max-conns N     connections open at once, 1 to 1000000 (default 10000)
+  -max-conns N     connections open at once, 1 to 1000000
+                   (default 10000)
   -idle D          close a connection idle this long; 0: never
                    (default 5m)
   -grace D         on shutdown, wait this long for open connections
