@@ -29,6 +29,8 @@
 #                     -std, and exit on SIGINT)
 #   SERVER_FLAGS      more server flags, e.g. "-max-conns 20000" if the
 #                     default limit is below HOLD
+#   GNET              a third server to measure, the gnet echo of
+#                     ch06-echo/gnet (a module of its own: build it there)
 #
 # Needs Linux (the -pid figures read /proc), taskset (util-linux), two
 # CPUs, and a descriptor limit above HOLD for each process (ulimit -n; Go
@@ -67,8 +69,12 @@ server_pid=
 # it accepts connections.
 start_server() {
 	local name=$1; shift
-	# shellcheck disable=SC2086 # SERVER_FLAGS is a list of words
-	taskset -c 0 "$SERVER" -addr "$ADDR" $SERVER_FLAGS "$@" >>"$out/$name-server.log" 2>&1 &
+	if [ "${name%-hold}" = gnet ]; then
+		taskset -c 0 "$GNET" -addr "$ADDR" >>"$out/$name-server.log" 2>&1 &
+	else
+		# shellcheck disable=SC2086 # SERVER_FLAGS is a list of words
+		taskset -c 0 "$SERVER" -addr "$ADDR" $SERVER_FLAGS "$@" >>"$out/$name-server.log" 2>&1 &
+	fi
 	server_pid=$!
 	for _ in $(seq 100); do
 		if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
@@ -119,7 +125,7 @@ median() { sort -g | awk '{ v[NR] = $0 } END { print v[int((NR + 1) / 2)] }'; }
 		server conns "trips/s" p50 p99 "server/rt" "gen/rt"
 } | tee "$out/summary.txt"
 
-for name in book std; do
+for name in book std ${GNET:+gnet}; do
 	flag=; [ "$name" = std ] && flag=-std
 	start_server "$name" $flag
 	for n in $CONNS; do
@@ -137,7 +143,7 @@ done
 
 echo | tee -a "$out/summary.txt"
 printf '%-6s %6s  %12s  %10s\n' server held "RSS/conn" "fds/conn" | tee -a "$out/summary.txt"
-for name in book std; do
+for name in book std ${GNET:+gnet}; do
 	flag=; [ "$name" = std ] && flag=-std
 	start_server "$name-hold" $flag
 	load "$out/$name-hold.txt" -hold -conns "$HOLD" -d 2s
