@@ -17,7 +17,9 @@
 # hold, so that the hold's RSS starts from a server that has served
 # nothing. Every raw report goes to OUTDIR (book-c100-r1.txt,
 # std-hold.txt, the servers' logs, ...) and a summary, the lines the book
-# needs with the median of the runs, to stdout and OUTDIR/summary.txt.
+# needs with the median of the runs, to stdout and OUTDIR/summary.txt;
+# OUTDIR/bench.txt has every run's server CPU per round trip and memory
+# per connection as lines of go test -bench output, for the book's charts.
 #
 # Settings, from the environment (defaults in brackets):
 #   RUNS [5]          runs per connection count
@@ -56,6 +58,7 @@ if [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -le "$HOLD" ]; then
 fi
 
 mkdir -p "$out"
+rm -f "$out/bench.txt"
 if [ -z "${BIN:-}" ]; then
 	BIN=$out/ch06-echo
 	(cd "$(dirname "$0")/.." && go build -o "$BIN" ./ch06-echo)
@@ -112,6 +115,10 @@ load() {
 # field FILE LABEL N: the Nth word after LABEL's column in a report.
 field() { awk -v l="$2" -v n="$3" 'substr($0, 1, 16) ~ "^"l" " { split(substr($0, 17), w, /[ ,()]+/); print w[n] }' "$1"; }
 
+# bench NAME VALUE UNIT: one line of OUTDIR/bench.txt, in the format of
+# go test -bench, which go run ./cmd/book charts draws (book/figures).
+bench() { printf 'Benchmark%s\t1\t%s %s\n' "$1" "${2%µs}" "$3" >>"$out/bench.txt"; }
+
 # median: the middle of the numbers on stdin (the lower middle for even
 # counts), units and all.
 median() { sort -g | awk '{ v[NR] = $0 } END { print v[int((NR + 1) / 2)] }'; }
@@ -131,6 +138,7 @@ for name in book std ${GNET:+gnet}; do
 	for n in $CONNS; do
 		for r in $(seq "$RUNS"); do
 			load "$out/$name-c$n-r$r.txt" -conns "$n" -size "$SIZE" -d "$D" -warmup "$W"
+			bench "Echo/$name/c$n" "$(field "$out/$name-c$n-r$r.txt" 'server CPU' 1)" us/rt
 		done
 		files=("$out/$name-c$n"-r*.txt)
 		col() { for f in "${files[@]}"; do field "$f" "$1" "$2"; done | median; }
@@ -147,6 +155,7 @@ for name in book std ${GNET:+gnet}; do
 	flag=; [ "$name" = std ] && flag=-std
 	start_server "$name-hold" $flag
 	load "$out/$name-hold.txt" -hold -conns "$HOLD" -d 2s
+	bench "Hold/$name" "$(field "$out/$name-hold.txt" 'server memory' 1)" B/conn
 	stop_server
 	printf '%-6s %6s  %10s B  %10s\n' "$name" "$HOLD" \
 		"$(field "$out/$name-hold.txt" 'server memory' 1)" \
