@@ -3,19 +3,13 @@
 package main
 
 import (
-	"os"
 	"syscall"
+
+	"github.com/asyncbook/asyncbook/ch04-reactor/reactortest"
 )
 
-// openFDs counts this process's open descriptors.
-func openFDs() (int, bool) {
-	for _, dir := range []string{"/proc/self/fd", "/dev/fd"} {
-		if entries, err := os.ReadDir(dir); err == nil {
-			return len(entries), true
-		}
-	}
-	return 0, false
-}
+// openFDs is reactortest's.
+var openFDs = reactortest.OpenFDs
 
 // fdLimit is the process's limit on open descriptors.
 func fdLimit() (uint64, bool) {

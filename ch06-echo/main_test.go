@@ -110,23 +110,8 @@ type testServer struct {
 	code   int
 }
 
-// lockedBuffer is a bytes.Buffer safe for the server and the test at once.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
+// lockedBuffer is reactortest's.
+type lockedBuffer = reactortest.LockedBuffer
 
 // needReactor skips a test of the book's server where it cannot run.
 func needReactor(t *testing.T, mode []string) {

@@ -1,7 +1,6 @@
 package sched_test
 
 import (
-	"os"
 	"runtime"
 	"sync/atomic"
 	"testing"
@@ -184,34 +183,11 @@ func awaitHandle[T any](h *sched.JoinHandle[T]) future.Result[T] {
 	return executor.BlockOn[future.Result[T]](h)
 }
 
-// openFDs counts the process's open descriptors, or reports false where
-// there is no /proc/self/fd to count them in (anywhere but Linux).
-func openFDs() (int, bool) {
-	if runtime.GOOS != "linux" {
-		return 0, false
-	}
-	es, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return 0, false
-	}
-	return len(es), true
-}
-
-// goroutinesBack waits until no more goroutines run than before, giving
-// the ones that are on their way out time to end.
-func goroutinesBack(t testing.TB, before int) {
-	t.Helper()
-	deadline := time.Now().Add(stallLimit)
-	for runtime.NumGoroutine() > before {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			t.Fatalf("goroutines leaked: %d before, %d after %v:\n%s",
-				before, runtime.NumGoroutine(), stallLimit, buf)
-		}
-		runtime.Gosched()
-	}
-}
+// The leak checks are reactortest's.
+var (
+	openFDs        = reactortest.OpenFDs
+	goroutinesBack = reactortest.GoroutinesBack
+)
 
 // doneNow polls f once with a waker that does nothing, for a future whose
 // completion the test awaits by polling again.

@@ -11,7 +11,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -221,21 +220,5 @@ func (p *acceptProbe) Poll(cx *future.Context) future.Poll[future.Result[*tcp.Co
 // Cancel cancels the Accept.
 func (p *acceptProbe) Cancel() { future.Cancel(p.f) }
 
-// lockedBuffer is a bytes.Buffer that a logger may write on one
-// goroutine while another reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
+// lockedBuffer is reactortest's.
+type lockedBuffer = reactortest.LockedBuffer

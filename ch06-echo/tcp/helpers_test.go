@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
-	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -360,56 +359,9 @@ func (a *acceptLoop) Cancel() {
 	a.l.Close()
 }
 
-// openFDs counts the process's open descriptors, or reports false where
-// there is no /proc/self/fd to count them in (anywhere but Linux).
-func openFDs() (int, bool) {
-	if runtime.GOOS != "linux" {
-		return 0, false
-	}
-	es, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		return 0, false
-	}
-	return len(es), true
-}
-
-// fdsBack waits until the process has no more descriptors open than
-// before (package net's conns are closed by their goroutines, which may
-// still be on their way out), and fails the test if that takes longer
-// than stallLimit.
-func fdsBack(t testing.TB, before int) {
-	t.Helper()
-	deadline := time.Now().Add(stallLimit)
-	for {
-		n, _ := openFDs()
-		if n <= before {
-			return
-		}
-		if time.Now().After(deadline) {
-			es, _ := os.ReadDir("/proc/self/fd")
-			var links []string
-			for _, e := range es {
-				l, _ := os.Readlink("/proc/self/fd/" + e.Name())
-				links = append(links, e.Name()+"→"+l)
-			}
-			t.Fatalf("descriptors leaked: %d before, %d after %v: %v", before, n, stallLimit, links)
-		}
-		runtime.Gosched()
-	}
-}
-
-// goroutinesBack waits until no more goroutines run than before, giving
-// the ones on their way out time to end.
-func goroutinesBack(t testing.TB, before int) {
-	t.Helper()
-	deadline := time.Now().Add(stallLimit)
-	for runtime.NumGoroutine() > before {
-		if time.Now().After(deadline) {
-			buf := make([]byte, 1<<20)
-			buf = buf[:runtime.Stack(buf, true)]
-			t.Fatalf("goroutines leaked: %d before, %d after %v:\n%s",
-				before, runtime.NumGoroutine(), stallLimit, buf)
-		}
-		runtime.Gosched()
-	}
-}
+// The leak checks are reactortest's.
+var (
+	openFDs        = reactortest.OpenFDs
+	fdsBack        = reactortest.FDsBack
+	goroutinesBack = reactortest.GoroutinesBack
+)
