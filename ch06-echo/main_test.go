@@ -134,9 +134,18 @@ func needReactor(t *testing.T, mode []string) {
 // listens. If the test ends with the server still running, it is stopped.
 func startServer(t *testing.T, mode []string, args ...string) *testServer {
 	t.Helper()
+	return startServerLog(t, mode, []string{"-v"}, args...)
+}
+
+// startServerLog is startServer with the logging flags given (none: the
+// server logs only its start and stop, and keeps no line per connection
+// in the test's memory).
+func startServerLog(t *testing.T, mode, logFlags []string, args ...string) *testServer {
+	t.Helper()
 	needReactor(t, mode)
 	s := &testServer{log: newLogWatch(), sigs: make(chan os.Signal, 4), exited: make(chan struct{})}
-	all := append([]string{"-addr", "127.0.0.1:0", "-v"}, mode...)
+	all := append([]string{"-addr", "127.0.0.1:0"}, logFlags...)
+	all = append(all, mode...)
 	all = append(all, args...)
 	go func() {
 		defer close(s.exited)
