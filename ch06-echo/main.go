@@ -156,7 +156,12 @@ func runWith(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int
 		return 0
 	}
 	if _, err := tcp.ParseAddr(*addr); err != nil {
-		return usageError(fmt.Sprintf("-addr %q: %v", *addr, err))
+		// Without the "(see ch06-echo -h)" of the other usage errors: the
+		// line names the flag, the value and what is wrong with it, and
+		// fits a 72-column terminal (and the book's page) for the usual
+		// slips, a missing port or a port out of range.
+		fmt.Fprintf(stderr, "%s: -addr %q: %v\n", progName, *addr, err)
+		return 2
 	}
 	switch {
 	case *maxConns < 1 || *maxConns > 1_000_000:
