@@ -242,8 +242,9 @@ type server interface {
 
 // ANCHOR: shutdown
 
-// serve runs s until a signal, then shuts it down: stop accepting, wait up to cfg.grace for the open connections,
-// close those still open. A second signal cuts the wait short.
+// serve runs s until a signal, then shuts it down: stop accepting, wait
+// up to cfg.grace for the open connections, close those still open. A
+// second signal cuts the wait short.
 func serve(s server, cfg config, log *slog.Logger, sigs <-chan os.Signal) int {
 	name, workers := s.runtime()
 	log.Info("listening", "addr", s.addr(), "runtime", name, "workers", workers)
