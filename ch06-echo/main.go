@@ -260,7 +260,7 @@ func serve(s server, cfg config, log *slog.Logger, sigs <-chan os.Signal) int {
 	case <-grace.C:
 		how = "forced"
 	case sig := <-sigs:
-		log.Warn("second signal; closing every connection now", "signal", sig.String())
+		log.Warn("second signal; closing all connections", "signal", sig.String())
 		how, code = "forced", 1
 	}
 	open := s.closeAll()

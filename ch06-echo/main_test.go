@@ -496,7 +496,7 @@ func TestSecondSignal(t *testing.T) {
 		if code := s.wait(t); code != 1 {
 			t.Fatalf("exit status %d, want 1", code)
 		}
-		s.waitLog(t, 0, `^level=WARN msg="second signal; closing every connection now" signal=interrupt$`)
+		s.waitLog(t, 0, `^level=WARN msg="second signal; closing all connections" signal=interrupt$`)
 		_, m := s.waitLog(t, 0, stopLine)
 		if m[1] != "1" || m[2] != "1" || m[3] != "forced" {
 			t.Errorf("stop line %q: want served=1 open=1 shutdown=forced", m[0])
