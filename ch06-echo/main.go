@@ -166,7 +166,12 @@ func runWith(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int
 		return 0
 	}
 	if _, err := tcp.ParseAddr(*addr); err != nil {
-		return usageError(fmt.Sprintf("-addr %q: %v", *addr, err))
+		// Without the "(see ch06-echo -h)" of the other usage errors: the
+		// line names the flag, the value and what is wrong with it, and
+		// fits a 72-column terminal (and the book's page) for the usual
+		// slips, a missing port or a port out of range.
+		fmt.Fprintf(stderr, "%s: -addr %q: %v\n", progName, *addr, err)
+		return 2
 	}
 	switch {
 	case *maxConns < 1 || *maxConns > 1_000_000:
@@ -247,8 +252,9 @@ type server interface {
 
 // ANCHOR: shutdown
 
-// serve runs s until a signal, then shuts it down: stop accepting, wait up to cfg.grace for the open connections,
-// close those still open. A second signal cuts the wait short.
+// serve runs s until a signal, then shuts it down: stop accepting, wait
+// up to cfg.grace for the open connections, close those still open. A
+// second signal cuts the wait short.
 func serve(s server, cfg config, log *slog.Logger, sigs <-chan os.Signal) int {
 	name, workers := s.runtime()
 	log.Info("listening", "addr", s.addr(), "runtime", name, "workers", workers)
@@ -264,7 +270,7 @@ func serve(s server, cfg config, log *slog.Logger, sigs <-chan os.Signal) int {
 	case <-grace.C:
 		how = "forced"
 	case sig := <-sigs:
-		log.Warn("second signal; closing every connection now", "signal", sig.String())
+		log.Warn("second signal; closing all connections", "signal", sig.String())
 		how, code = "forced", 1
 	}
 	open := s.closeAll()
