@@ -1,14 +1,23 @@
 package main
 
 import (
+	"flag"
 	"net/netip"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"testing"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/asyncbook/asyncbook/ch04-reactor/reactortest"
 )
+
+// heapProfile names a file for TestIdleConnMemory to write a heap profile
+// of the book's server to, taken while its connections are idle: every
+// allocation is sampled, so that go tool pprof -sample_index=inuse_space
+// shows, by where it was allocated, what each connection holds.
+var heapProfile = flag.String("ch06.heapprofile", "", "write a heap profile of the book's server with its idle connections to `file`")
 
 // TestIdleConnMemory measures what an idle connection costs each server
 // in Go memory: the live heap and the goroutine stacks, after a
@@ -23,7 +32,10 @@ import (
 // comparison the chapter makes.
 func TestIdleConnMemory(t *testing.T) {
 	const n = 1000
-	per := map[string]float64{}
+	if *heapProfile != "" {
+		defer func(rate int) { runtime.MemProfileRate = rate }(runtime.MemProfileRate)
+		runtime.MemProfileRate = 1
+	}
 	forModes(t, func(t *testing.T, mode []string) {
 		s := startServerLog(t, mode, nil, "-idle", "5m")
 		ap, err := netip.ParseAddrPort(s.addr)
@@ -58,7 +70,9 @@ func TestIdleConnMemory(t *testing.T) {
 		}
 		after := goMemory()
 		b := float64(int64(after)-int64(before)) / n
-		per[t.Name()] = b
+		if *heapProfile != "" && len(mode) == 0 {
+			writeHeapProfile(t, *heapProfile)
+		}
 		t.Logf("%.0f B of Go memory (heap and stacks) per idle connection", b)
 		if len(mode) == 0 && b >= 2048 {
 			t.Errorf("the book's server holds %.0f B per idle connection, no less than a goroutine's first stack", b)
@@ -107,4 +121,15 @@ func rawRoundTrip(ap netip.AddrPort) (int, error) {
 		got += m
 	}
 	return fd, nil
+}
+
+func writeHeapProfile(t *testing.T, name string) {
+	f, err := os.Create(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/asyncbook/asyncbook/ch02-futures/future"
@@ -35,12 +34,8 @@ type bookServer struct {
 	loop *sched.JoinHandle[struct{}] // the accept loop's task
 	done chan struct{}               // closed when the accept loop has ended
 
-	mu      sync.Mutex
-	conns   map[*connTask]*sched.JoinHandle[struct{}] // open connections
-	total   int64                                     // connections accepted
-	parked  future.Waker                              // the accept loop, waiting at max-conns
-	closing bool                                      // stopAccepting has run
-	empty   chan struct{}                             // closed once closing and no connection is open
+	connSet[*connTask, *sched.JoinHandle[struct{}]]
+	parked future.Waker // the accept loop, waiting at max-conns; guarded by mu
 }
 
 // listenBook starts the runtime, listens on cfg.addr and spawns the
@@ -61,9 +56,8 @@ func listenBook(cfg config, log *slog.Logger) (*bookServer, error) {
 	l.Log = log // tcp's one line when it runs out of descriptors
 	s := &bookServer{
 		rt: rt, log: log, cfg: cfg, la: l.Addr().String(),
-		done:  make(chan struct{}),
-		conns: make(map[*connTask]*sched.JoinHandle[struct{}]),
-		empty: make(chan struct{}),
+		done:    make(chan struct{}),
+		connSet: newConnSet[*connTask, *sched.JoinHandle[struct{}]](),
 	}
 	s.loop = sched.Spawn(rt, future.Future[struct{}](&acceptLoop{s: s, l: l}))
 	return s, nil
@@ -230,12 +224,9 @@ func (t *connTask) Cancel() {
 // the set is empty.
 func (s *bookServer) remove(cx *future.Context, t *connTask) {
 	s.mu.Lock()
-	delete(s.conns, t)
+	s.removeLocked(t)
 	w := s.parked
 	s.parked = nil
-	if s.closing && len(s.conns) == 0 {
-		close(s.empty)
-	}
 	s.mu.Unlock()
 	switch {
 	case w == nil:
@@ -255,27 +246,8 @@ func (s *bookServer) runtime() (string, int) { return "book", s.rt.Workers() }
 func (s *bookServer) stopAccepting() {
 	s.loop.Abort()
 	<-s.done
-	s.mu.Lock()
-	s.closing = true
-	if len(s.conns) == 0 {
-		close(s.empty)
-	}
-	s.mu.Unlock()
+	s.beginClosing()
 }
-
-func (s *bookServer) open() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.conns)
-}
-
-func (s *bookServer) served() int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.total
-}
-
-func (s *bookServer) drained() <-chan struct{} { return s.empty }
 
 // closeAll aborts the connections' tasks. Each task's Cancel runs on its
 // own worker (or, if the runtime stops first, in Shutdown) and closes the

@@ -28,11 +28,7 @@ type stdServer struct {
 	done  chan struct{}  // closed when the accept loop has returned
 	wg    sync.WaitGroup // the connections' goroutines
 
-	mu      sync.Mutex
-	conns   map[net.Conn]struct{} // open connections
-	total   int64                 // connections accepted
-	closing bool                  // stopAccepting has run
-	empty   chan struct{}         // closed once closing and no connection is open
+	connSet[net.Conn, struct{}]
 }
 
 // listenStd listens on cfg.addr with package net and starts the accept
@@ -53,11 +49,10 @@ func listenStd(cfg config, log *slog.Logger) (*stdServer, error) {
 	}
 	s := &stdServer{
 		ln: ln, log: log, cfg: cfg,
-		slots: make(chan struct{}, cfg.maxConns),
-		stop:  make(chan struct{}),
-		done:  make(chan struct{}),
-		conns: make(map[net.Conn]struct{}),
-		empty: make(chan struct{}),
+		slots:   make(chan struct{}, cfg.maxConns),
+		stop:    make(chan struct{}),
+		done:    make(chan struct{}),
+		connSet: newConnSet[net.Conn, struct{}](),
 	}
 	go s.acceptLoop()
 	return s, nil
@@ -115,10 +110,7 @@ func (s *stdServer) serveConn(c net.Conn) {
 	c.Close()
 	s.log.Debug("closed", "remote", c.RemoteAddr().String(), "bytes", n, "err", err)
 	s.mu.Lock()
-	delete(s.conns, c)
-	if s.closing && len(s.conns) == 0 {
-		close(s.empty)
-	}
+	s.removeLocked(c)
 	s.mu.Unlock()
 	<-s.slots
 }
@@ -183,27 +175,8 @@ func (s *stdServer) stopAccepting() {
 	close(s.stop)
 	s.ln.Close()
 	<-s.done
-	s.mu.Lock()
-	s.closing = true
-	if len(s.conns) == 0 {
-		close(s.empty)
-	}
-	s.mu.Unlock()
+	s.beginClosing()
 }
-
-func (s *stdServer) open() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.conns)
-}
-
-func (s *stdServer) served() int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.total
-}
-
-func (s *stdServer) drained() <-chan struct{} { return s.empty }
 
 // closeAll closes the connections still open: each goroutine's blocked
 // Read or Write returns net.ErrClosed, and the goroutine ends.
