@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
 # measure.sh OUTDIR: the figures of chapter 6, on a quiet Linux machine.
 #
-# For each server, the book's runtime (ch06-echo) and then the usual Go way
-# (ch06-echo -std), it starts the server pinned to CPU 0 and, with the load
-# generator pinned to CPU 1:
+# It starts the servers, the book's runtime (ch06-echo), the usual Go way
+# (ch06-echo -std) and, if GNET is set, gnet, each pinned to CPU 0 and on
+# a port of its own (ADDR's port, the next, the one after), and then, with
+# the load generator pinned to CPU 1:
 #
-#   - for 1, 100 and 1000 connections of 64-byte messages, RUNS runs of
+#   - for 1, 100 and 1000 connections of 64-byte messages, RUNS rounds of
+#     one run against each server in turn,
 #       ch06-echo -load -conns N -size 64 -d D -warmup W -pid SERVER
 #     (round trips/s, latency, the server's CPU and the generator's CPU per
-#     round trip);
-#   - one run of
+#     round trip). The servers take turns, run by run, so that a machine
+#     whose speed drifts over minutes (a virtual machine's often does)
+#     drifts under all of them alike; an idle server costs nothing;
+#   - for each server, a fresh process and one run of
 #       ch06-echo -load -hold -conns 10000 -d 2s -pid SERVER
-#     (the server's RSS and descriptors per idle connection).
-#
-# Each server gets a fresh process for the round trips and another for the
-# hold, so that the hold's RSS starts from a server that has served
-# nothing. Every raw report goes to OUTDIR (book-c100-r1.txt,
+#     (the server's RSS and descriptors per idle connection, after one
+#     round trip on each), so that the RSS starts from a server that has
+#     served nothing. Every raw report goes to OUTDIR (book-c100-r1.txt,
 # std-hold.txt, the servers' logs, ...) and a summary, the lines the book
 # needs with the median of the runs, to stdout and OUTDIR/summary.txt;
 # OUTDIR/bench.txt has every run's server CPU per round trip and memory
@@ -65,47 +67,60 @@ if [ -z "${BIN:-}" ]; then
 fi
 SERVER=${SERVER:-$BIN}
 host=${ADDR%:*} port=${ADDR##*:}
-host=${host#[} host=${host%]}
+servers="book std ${GNET:+gnet}"
 
-server_pid=
-# start_server NAME FLAGS...: starts the server on CPU 0 and waits until
-# it accepts connections.
+declare -A pid addr
+i=0
+for name in $servers; do
+	addr[$name]=$host:$((port + i))
+	i=$((i + 1))
+done
+
+# start_server NAME: starts the server on CPU 0 and waits until it
+# accepts connections.
 start_server() {
-	local name=$1; shift
-	if [ "${name%-hold}" = gnet ]; then
-		taskset -c 0 "$GNET" -addr "$ADDR" >>"$out/$name-server.log" 2>&1 &
-	else
+	local name=$1 h=${addr[$1]%:*} p=${addr[$1]##*:}
+	h=${h#[} h=${h%]}
+	case $name in
+	gnet) taskset -c 0 "$GNET" -addr "${addr[$name]}" >>"$out/$name-server.log" 2>&1 & ;;
+	std)
 		# shellcheck disable=SC2086 # SERVER_FLAGS is a list of words
-		taskset -c 0 "$SERVER" -addr "$ADDR" $SERVER_FLAGS "$@" >>"$out/$name-server.log" 2>&1 &
-	fi
-	server_pid=$!
+		taskset -c 0 "$SERVER" -std -addr "${addr[$name]}" $SERVER_FLAGS >>"$out/$name-server.log" 2>&1 & ;;
+	*)
+		# shellcheck disable=SC2086
+		taskset -c 0 "$SERVER" -addr "${addr[$name]}" $SERVER_FLAGS >>"$out/$name-server.log" 2>&1 & ;;
+	esac
+	pid[$name]=$!
 	for _ in $(seq 100); do
-		if (exec 3<>"/dev/tcp/$host/$port") 2>/dev/null; then
+		if (exec 3<>"/dev/tcp/$h/$p") 2>/dev/null; then
 			return 0
 		fi
-		kill -0 "$server_pid" 2>/dev/null || break
+		kill -0 "${pid[$name]}" 2>/dev/null || break
 		sleep 0.1
 	done
 	echo "measure.sh: the $name server did not start; see $out/$name-server.log" >&2
 	exit 1
 }
 
-# stop_server: SIGINT, as a reader's ^C, and up to 15s for a graceful exit.
+# stop_server NAME: SIGINT, as a reader's ^C, and up to 15s for a
+# graceful exit.
 stop_server() {
-	kill -INT "$server_pid" 2>/dev/null || true
+	local p=${pid[$1]}
+	kill -INT "$p" 2>/dev/null || true
 	for _ in $(seq 150); do
-		kill -0 "$server_pid" 2>/dev/null || { wait "$server_pid" || true; server_pid=; return; }
+		kill -0 "$p" 2>/dev/null || { wait "$p" || true; unset "pid[$1]"; return; }
 		sleep 0.1
 	done
-	echo "measure.sh: the server ignored SIGINT for 15s; killing it" >&2
-	kill -KILL "$server_pid"; wait "$server_pid" || true; server_pid=
+	echo "measure.sh: the $1 server ignored SIGINT for 15s; killing it" >&2
+	kill -KILL "$p"; wait "$p" || true; unset "pid[$1]"
 }
-trap '[ -z "$server_pid" ] || kill -KILL "$server_pid" 2>/dev/null || true' EXIT
+trap 'for p in "${pid[@]}"; do kill -KILL "$p" 2>/dev/null || true; done' EXIT
 
-# load FILE ARGS...: one run of the generator on CPU 1, its report in FILE.
+# load NAME FILE ARGS...: one run of the generator on CPU 1 against NAME,
+# its report in FILE.
 load() {
-	local file=$1; shift
-	if ! taskset -c 1 "$BIN" -load -addr "$ADDR" -pid "$server_pid" "$@" >"$file" 2>&1; then
+	local name=$1 file=$2; shift 2
+	if ! taskset -c 1 "$BIN" -load -addr "${addr[$name]}" -pid "${pid[$name]}" "$@" >"$file" 2>&1; then
 		echo "measure.sh: a run failed; see $file:" >&2
 		tail -n 3 "$file" >&2
 		exit 1
@@ -125,38 +140,42 @@ median() { sort -g | awk '{ v[NR] = $0 } END { print v[int((NR + 1) / 2)] }'; }
 
 {
 	echo "ch06-echo figures: $(date -u +%Y-%m-%dT%H:%MZ), $(uname -r), $(nproc --all) CPUs"
-	echo "server on CPU 0, load generator on CPU 1; $RUNS runs of $D after $W, $SIZE-byte messages"
+	echo "servers on CPU 0, load generator on CPU 1; $RUNS rounds of $D after $W, $SIZE-byte messages"
 	echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')"
 	echo
 	printf '%-6s %5s  %9s  %9s  %9s  %10s  %10s\n' \
 		server conns "trips/s" p50 p99 "server/rt" "gen/rt"
 } | tee "$out/summary.txt"
 
-for name in book std ${GNET:+gnet}; do
-	flag=; [ "$name" = std ] && flag=-std
-	start_server "$name" $flag
-	for n in $CONNS; do
-		for r in $(seq "$RUNS"); do
-			load "$out/$name-c$n-r$r.txt" -conns "$n" -size "$SIZE" -d "$D" -warmup "$W"
+for name in $servers; do
+	start_server "$name"
+done
+for n in $CONNS; do
+	for r in $(seq "$RUNS"); do
+		for name in $servers; do
+			load "$name" "$out/$name-c$n-r$r.txt" -conns "$n" -size "$SIZE" -d "$D" -warmup "$W"
 			bench "Echo/$name/c$n" "$(field "$out/$name-c$n-r$r.txt" 'server CPU' 1)" us/rt
 		done
+	done
+	for name in $servers; do
 		files=("$out/$name-c$n"-r*.txt)
 		col() { for f in "${files[@]}"; do field "$f" "$1" "$2"; done | median; }
 		printf '%-6s %5s  %9s  %9s  %9s  %10s  %10s\n' "$name" "$n" \
 			"$(col 'round trips' 1)" "$(col latency 2)" "$(col latency 4)" \
 			"$(col 'server CPU' 1)" "$(col 'generator CPU' 1)" | tee -a "$out/summary.txt"
 	done
-	stop_server
+done
+for name in $servers; do
+	stop_server "$name"
 done
 
 echo | tee -a "$out/summary.txt"
 printf '%-6s %6s  %12s  %10s\n' server held "RSS/conn" "fds/conn" | tee -a "$out/summary.txt"
-for name in book std ${GNET:+gnet}; do
-	flag=; [ "$name" = std ] && flag=-std
-	start_server "$name-hold" $flag
-	load "$out/$name-hold.txt" -hold -conns "$HOLD" -d 2s
+for name in $servers; do
+	start_server "$name"
+	load "$name" "$out/$name-hold.txt" -hold -conns "$HOLD" -d 2s
 	bench "Hold/$name" "$(field "$out/$name-hold.txt" 'server memory' 1)" B/conn
-	stop_server
+	stop_server "$name"
 	printf '%-6s %6s  %10s B  %10s\n' "$name" "$HOLD" \
 		"$(field "$out/$name-hold.txt" 'server memory' 1)" \
 		"$(field "$out/$name-hold.txt" 'server fds' 1)" | tee -a "$out/summary.txt"
