@@ -35,6 +35,9 @@
 #                     default limit is below HOLD
 #   GNET              a third server to measure, the gnet echo of
 #                     ch06-echo/gnet (a module of its own: build it there)
+#   SPARE             if set, a fourth: the book's server with one worker
+#                     and GOMAXPROCS=2, a P to spare for the worker that
+#                     waits in epoll_wait ("book+P")
 #
 # Needs Linux (the -pid figures read /proc), taskset (util-linux), two
 # CPUs, and a descriptor limit above HOLD for each process (ulimit -n; Go
@@ -67,7 +70,7 @@ if [ -z "${BIN:-}" ]; then
 fi
 SERVER=${SERVER:-$BIN}
 host=${ADDR%:*} port=${ADDR##*:}
-servers="book std ${GNET:+gnet}"
+servers="book ${SPARE:+book+P} std ${GNET:+gnet}"
 
 declare -A pid addr
 i=0
@@ -83,6 +86,9 @@ start_server() {
 	h=${h#[} h=${h%]}
 	case $name in
 	gnet) taskset -c 0 "$GNET" -addr "${addr[$name]}" >>"$out/$name-server.log" 2>&1 & ;;
+	book+P)
+		# shellcheck disable=SC2086
+		GOMAXPROCS=2 taskset -c 0 "$SERVER" -workers 1 -addr "${addr[$name]}" $SERVER_FLAGS >>"$out/$name-server.log" 2>&1 & ;;
 	std)
 		# shellcheck disable=SC2086 # SERVER_FLAGS is a list of words
 		taskset -c 0 "$SERVER" -std -addr "${addr[$name]}" $SERVER_FLAGS >>"$out/$name-server.log" 2>&1 & ;;
