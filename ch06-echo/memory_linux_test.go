@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"sync/atomic"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -50,7 +51,7 @@ func TestIdleConnMemory(t *testing.T) {
 			}
 		})
 		done := make(chan struct{})
-		var opened int64
+		var opened atomic.Int64
 		var openErr error
 		go func() {
 			defer close(done)
@@ -61,10 +62,10 @@ func TestIdleConnMemory(t *testing.T) {
 					return
 				}
 				fds = append(fds, fd)
-				opened++
+				opened.Add(1)
 			}
 		}()
-		reactortest.Await(t, done, func() int64 { return opened }, "opening 1,000 connections")
+		reactortest.Await(t, done, opened.Load, "opening 1,000 connections")
 		if openErr != nil {
 			t.Fatal(openErr)
 		}
