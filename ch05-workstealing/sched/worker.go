@@ -182,6 +182,13 @@ func (w *worker) findWork() *header {
 		// The worker's own queues stay empty in this loop: only the
 		// worker pushes to them, and every path that does returns.
 		h := rt.global.popInto(&w.ring, w.globalBatch())
+		if h != nil && !w.spinning && w.ring.len() > 0 {
+			// A batch: the rest waits on this ring, and this worker
+			// may hold on to the task it runs (a task may block).
+			// If a worker is idle and none is spinning, nobody would
+			// steal it: wake one. (A spinner wakes one when it stops.)
+			rt.wakep()
+		}
 		if h == nil && rt.steal && w.maySpin() {
 			h = w.stealWork()
 		}
