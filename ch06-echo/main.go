@@ -159,14 +159,6 @@ func runWith(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int
 	case *load && *std:
 		return usageError("-std is a server; -load is the load generator: use one")
 	}
-	if *load {
-		lc.addr, lc.workers = *addr, *workers
-		if err := runLoad(lc, stdout, stderr); err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", progName, err)
-			return 1
-		}
-		return 0
-	}
 	if _, err := tcp.ParseAddr(*addr); err != nil {
 		// Without the "(see ch06-echo -h)" of the other usage errors: the
 		// line names the flag, the value and what is wrong with it, and
@@ -174,6 +166,17 @@ func runWith(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int
 		// slips, a missing port or a port out of range.
 		fmt.Fprintf(stderr, "%s: -addr %q: %v\n", progName, *addr, err)
 		return 2
+	}
+	if *load {
+		lc.addr, lc.workers = *addr, *workers
+		if err := lc.check(); err != nil {
+			return usageError(err.Error())
+		}
+		if err := runLoad(lc, stdout, stderr); err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", progName, err)
+			return 1
+		}
+		return 0
 	}
 	switch {
 	case *maxConns < 1 || *maxConns > 1_000_000:
