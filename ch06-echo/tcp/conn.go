@@ -110,7 +110,7 @@ func (c *Conn) PollRead(cx *future.Context, p []byte) future.Poll[future.Result[
 		case n == 0 && len(p) > 0:
 			return future.Done(future.Err[int](io.EOF))
 		}
-		c.last = now()
+		c.moved()
 		if n < len(p) && !c.reg.ReadClosed() {
 			// A short read emptied the socket: wait for the next edge
 			// without first reading again only to be told EAGAIN.
@@ -159,7 +159,7 @@ func (c *Conn) PollWrite(cx *future.Context, p []byte) future.Poll[future.Result
 		case err != nil:
 			return c.fail("write", wrapErrno("write", err))
 		}
-		c.last = now()
+		c.moved()
 		if n < len(p) {
 			c.wwait = true // the send buffer is full
 		}
@@ -170,6 +170,14 @@ func (c *Conn) PollWrite(cx *future.Context, p []byte) future.Poll[future.Result
 // ANCHOR_END: poll-write-call
 
 // ANCHOR: idle-over
+
+// moved records that bytes moved, for the idle timeout; a Conn without
+// one does not read the clock.
+func (c *Conn) moved() {
+	if c.idle > 0 {
+		c.last = now()
+	}
+}
 
 // idleOver polls the idle timer, arming it if it is not armed, and
 // reports whether the connection has been idle for its whole timeout.
