@@ -173,7 +173,7 @@ func (s *bookServer) add(t *connTask, spawn func() *sched.JoinHandle[struct{}]) 
 	s.conns[t] = nil
 	s.total++
 	s.mu.Unlock()
-	s.log.Debug("accepted", "remote", t.c.RemoteAddr().String())
+	s.log.Debug("accepted", "remote", t.c.RemoteAddr())
 	h := spawn()
 	s.mu.Lock()
 	if _, open := s.conns[t]; open {
@@ -199,7 +199,7 @@ func (t *connTask) Poll(cx *future.Context) future.Poll[struct{}] {
 	if !ok {
 		return future.Pending[struct{}]()
 	}
-	t.s.log.Debug("closed", "remote", t.c.RemoteAddr().String(),
+	t.s.log.Debug("closed", "remote", t.c.RemoteAddr(),
 		"bytes", r.Value, "err", r.Err)
 	t.s.remove(cx, t)
 	return future.Done(struct{}{})
@@ -210,7 +210,7 @@ func (t *connTask) Poll(cx *future.Context) future.Poll[struct{}] {
 // closes the socket.
 func (t *connTask) Cancel() {
 	future.Cancel(t.echo)
-	t.s.log.Debug("closed", "remote", t.c.RemoteAddr().String(), "err", "shutdown")
+	t.s.log.Debug("closed", "remote", t.c.RemoteAddr(), "err", "shutdown")
 	t.s.remove(nil, t)
 }
 

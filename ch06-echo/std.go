@@ -108,7 +108,7 @@ func (s *stdServer) serveConn(c net.Conn) {
 	defer s.wg.Done()
 	n, err := echoStd(c, s.cfg.idle)
 	c.Close()
-	s.log.Debug("closed", "remote", c.RemoteAddr().String(), "bytes", n, "err", err)
+	s.log.Debug("closed", "remote", c.RemoteAddr(), "bytes", n, "err", err)
 	s.mu.Lock()
 	s.removeLocked(c)
 	s.mu.Unlock()
@@ -159,7 +159,7 @@ func echoStd(c net.Conn, idle time.Duration) (int64, error) {
 
 // add puts c in the set of open connections and counts its goroutine.
 func (s *stdServer) add(c net.Conn) {
-	s.log.Debug("accepted", "remote", c.RemoteAddr().String())
+	s.log.Debug("accepted", "remote", c.RemoteAddr())
 	s.mu.Lock()
 	s.conns[c] = struct{}{}
 	s.total++
