@@ -14,55 +14,14 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/asyncbook/asyncbook/ch02-futures/future"
 	"github.com/asyncbook/asyncbook/ch04-reactor/reactortest"
-	"github.com/asyncbook/asyncbook/ch05-workstealing/sched"
-	"github.com/asyncbook/asyncbook/ch05-workstealing/schedtest"
-	"github.com/asyncbook/asyncbook/ch06-echo/tcp"
 )
 
-// echoAcceptor is a test server's accept task: it spawns tcp.Echo for each
-// connection. Its Cancel, which the runtime's Shutdown calls, closes the
-// listener.
-type echoAcceptor struct {
-	l   *tcp.Listener
-	acc future.Future[future.Result[*tcp.Conn]]
-}
-
-func (a *echoAcceptor) Poll(cx *future.Context) future.Poll[struct{}] {
-	for {
-		if a.acc == nil {
-			a.acc = a.l.Accept()
-		}
-		r, ok := a.acc.Poll(cx).Value()
-		if !ok {
-			return future.Pending[struct{}]()
-		}
-		a.acc = nil
-		if r.Err != nil {
-			a.l.Close()
-			return future.Done(struct{}{})
-		}
-		sched.SpawnFrom(cx, tcp.Echo(r.Value))
-	}
-}
-
-func (a *echoAcceptor) Cancel() {
-	future.Cancel(a.acc)
-	a.l.Close()
-}
-
-// startEcho starts chapter 6's echo on a runtime of its own, shut down
-// when the test ends, and returns its address.
+// startEcho starts the program's own server, on the book's runtime, for
+// the generator to load; the test's end stops it.
 func startEcho(t *testing.T) string {
 	t.Helper()
-	rt := schedtest.New(t, 2, sched.New)
-	l, err := tcp.Listen(rt.Reactor(), "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	sched.Spawn(rt, future.Future[struct{}](&echoAcceptor{l: l}))
-	return l.Addr().String()
+	return startServerLog(t, nil, nil).addr
 }
 
 // startBadEcho starts an echo server written with package net, a
