@@ -72,7 +72,53 @@ func (c *Conn) SetIdleTimeout(d time.Duration) {
 	c.timer = nil
 }
 
-// ANCHOR: poll-read-wait
+// The directions of a wait, for ready.
+const (
+	forRead  = false
+	forWrite = true
+)
+
+// ANCHOR: ready
+
+// ready finishes the wait of PollRead (forRead) or PollWrite (forWrite),
+// if one is under way, and reports whether the call may try the socket
+// now. If not, the reactor, and the idle timer if there is
+// one, hold cx's waker, and the call returns Pending. A non-nil error
+// ends the call: net.ErrClosed for a closed connection, ErrIdle for one
+// that has been idle for its whole timeout.
+func (c *Conn) ready(cx *future.Context, dir bool) (bool, error) {
+	waiting := &c.rwait
+	if dir == forWrite {
+		waiting = &c.wwait
+	}
+	switch {
+	case c.closed:
+		return true, net.ErrClosed
+	case !*waiting:
+		return true, nil
+	}
+	var r future.Poll[error]
+	if dir == forWrite {
+		r = c.reg.PollWritable(cx)
+	} else {
+		r = c.reg.PollReadable(cx)
+	}
+	err, ok := r.Value()
+	switch {
+	case !ok && c.idleOver(cx):
+		return true, ErrIdle
+	case !ok:
+		return false, nil
+	case err != nil:
+		return true, net.ErrClosed // Deregister: the Conn was closed
+	}
+	*waiting = false
+	return true, nil
+}
+
+// ANCHOR_END: ready
+
+// ANCHOR: poll-read
 
 // PollRead reads into p from inside a Poll: Done with n > 0 bytes, or with
 // io.EOF once the peer has closed its writing side and everything it sent
@@ -82,24 +128,11 @@ func (c *Conn) SetIdleTimeout(d time.Duration) {
 // only for the call.
 func (c *Conn) PollRead(cx *future.Context, p []byte) future.Poll[future.Result[int]] {
 	for {
-		if c.closed {
-			return c.fail("read", net.ErrClosed)
+		if ok, err := c.ready(cx, forRead); !ok {
+			return future.Pending[future.Result[int]]()
+		} else if err != nil {
+			return c.fail("read", err)
 		}
-		if c.rwait {
-			err, ok := c.reg.PollReadable(cx).Value()
-			if !ok {
-				if c.idleOver(cx) {
-					return c.fail("read", ErrIdle)
-				}
-				return future.Pending[future.Result[int]]()
-			}
-			c.rwait = false
-			if err != nil {
-				return c.fail("read", net.ErrClosed)
-			}
-		}
-		// ANCHOR_END: poll-read-wait
-		// ANCHOR: poll-read-call
 		n, err := readFD(c.fd, p)
 		switch {
 		case err == errAgain:
@@ -123,7 +156,9 @@ func (c *Conn) PollRead(cx *future.Context, p []byte) future.Poll[future.Result[
 	}
 }
 
-// ANCHOR_END: poll-read-call
+// ANCHOR_END: poll-read
+
+// ANCHOR: poll-write
 
 // PollWrite writes from p from inside a Poll: Done with the number of
 // bytes the kernel took (at least one, unless p is empty) or an error, or
@@ -131,23 +166,11 @@ func (c *Conn) PollRead(cx *future.Context, p []byte) future.Poll[future.Result[
 // of p.
 func (c *Conn) PollWrite(cx *future.Context, p []byte) future.Poll[future.Result[int]] {
 	for {
-		if c.closed {
-			return c.fail("write", net.ErrClosed)
+		if ok, err := c.ready(cx, forWrite); !ok {
+			return future.Pending[future.Result[int]]()
+		} else if err != nil {
+			return c.fail("write", err)
 		}
-		if c.wwait {
-			err, ok := c.reg.PollWritable(cx).Value()
-			if !ok {
-				if c.idleOver(cx) {
-					return c.fail("write", ErrIdle)
-				}
-				return future.Pending[future.Result[int]]()
-			}
-			c.wwait = false
-			if err != nil {
-				return c.fail("write", net.ErrClosed)
-			}
-		}
-		// ANCHOR: poll-write-call
 		if len(p) == 0 {
 			return future.Done(future.Ok(0))
 		}
@@ -167,7 +190,7 @@ func (c *Conn) PollWrite(cx *future.Context, p []byte) future.Poll[future.Result
 	}
 }
 
-// ANCHOR_END: poll-write-call
+// ANCHOR_END: poll-write
 
 // ANCHOR: idle-over
 
