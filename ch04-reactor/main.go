@@ -41,7 +41,6 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -50,6 +49,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/asyncbook/asyncbook/ch02-futures/cli"
 	"github.com/asyncbook/asyncbook/ch02-futures/future"
 	"github.com/asyncbook/asyncbook/ch03-executor/executor"
 	"github.com/asyncbook/asyncbook/ch04-reactor/reactor"
@@ -446,24 +446,15 @@ must be a pipe, a socket or a terminal, not a regular file.
 // to count. Tests call run directly.
 func run(args []string, stdin int, stdout, stderr io.Writer) int {
 	var runes, showTimers, showWake bool
-	flags := flag.NewFlagSet(progName, flag.ContinueOnError)
-	flags.SetOutput(io.Discard) // run prints the one line itself
-	flags.Usage = func() {}
+	cmd := cli.Command{Prog: progName, Usage: usage, Stdout: stdout, Stderr: stderr}
+	flags := cmd.FlagSet()
 	flags.BoolVar(&runes, "runes", false, "")
 	flags.BoolVar(&showTimers, "timers", false, "")
 	flags.BoolVar(&showWake, "wake", false, "")
-
-	usageError := func(msg string) int {
-		fmt.Fprintf(stderr, "%s: %s (see %s -h)\n", progName, msg, progName)
-		return 2
+	if code, done := cmd.Parse(flags, args); done {
+		return code
 	}
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, usage)
-			return 0
-		}
-		return usageError(err.Error())
-	}
+	usageError := cmd.UsageError
 	if flags.NArg() > 0 {
 		return usageError(fmt.Sprintf("unexpected argument %q: the program reads standard input only", flags.Arg(0)))
 	}

@@ -22,14 +22,13 @@ package main
 
 import (
 	"bufio"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"runtime"
 	"time"
 
+	"github.com/asyncbook/asyncbook/ch02-futures/cli"
 	"github.com/asyncbook/asyncbook/ch05-workstealing/internal/compare"
 	"github.com/asyncbook/asyncbook/ch05-workstealing/sched"
 )
@@ -127,24 +126,15 @@ the runtime, as goroutines and on two goroutine pools.
 
 // run is the program: it returns the exit status. Tests call it directly.
 func run(args []string, stdout, stderr io.Writer) int {
-	flags := flag.NewFlagSet(progName, flag.ContinueOnError)
-	flags.SetOutput(io.Discard) // run prints the one line itself
-	flags.Usage = func() {}
+	cmd := cli.Command{Prog: progName, Usage: usage, Stdout: stdout, Stderr: stderr}
+	flags := cmd.FlagSet()
 	workers := flags.Int("workers", runtime.GOMAXPROCS(0), "")
 	steal := flags.Int("steal", 200, "")
 	tasks := flags.Int("tasks", 200_000, "")
-
-	usageError := func(msg string) int {
-		fmt.Fprintf(stderr, "%s: %s (see %s -h)\n", progName, msg, progName)
-		return 2
+	if code, done := cmd.Parse(flags, args); done {
+		return code
 	}
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, usage)
-			return 0
-		}
-		return usageError(err.Error())
-	}
+	usageError := cmd.UsageError
 	switch {
 	case flags.NArg() > 0:
 		return usageError(fmt.Sprintf("unexpected argument %q", flags.Arg(0)))

@@ -50,8 +50,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -61,6 +59,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/asyncbook/asyncbook/ch02-futures/cli"
 	"github.com/asyncbook/asyncbook/ch06-echo/tcp"
 )
 
@@ -127,9 +126,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 // runWith is run with the channel the server takes its stop signals
 // from; nil means SIGINT and SIGTERM, through os/signal.
 func runWith(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
-	fs := flag.NewFlagSet(progName, flag.ContinueOnError)
-	fs.SetOutput(io.Discard) // run prints the one line itself
-	fs.Usage = func() {}
+	cmd := cli.Command{Prog: progName, Usage: usage, Stdout: stdout, Stderr: stderr}
+	fs := cmd.FlagSet()
 	addr := fs.String("addr", "127.0.0.1:8080", "the address to listen on (with -load: to connect to)")
 	load := fs.Bool("load", false, "run the load generator instead of a server")
 	workers := fs.Int("workers", 0, "the runtime's workers (0: GOMAXPROCS)")
@@ -140,17 +138,10 @@ func runWith(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int
 	verbose := fs.Bool("v", false, "")
 	lc := addLoadFlags(fs)
 
-	usageError := func(msg string) int {
-		fmt.Fprintf(stderr, "%s: %s (see %s -h)\n", progName, msg, progName)
-		return 2
+	if code, done := cmd.Parse(fs, args); done {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprint(stdout, usage)
-			return 0
-		}
-		return usageError(err.Error())
-	}
+	usageError := cmd.UsageError
 	switch {
 	case fs.NArg() > 0:
 		return usageError(fmt.Sprintf("unexpected argument %q", fs.Arg(0)))

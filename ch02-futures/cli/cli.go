@@ -49,25 +49,56 @@ func WatchStdout() (finish func() error, err error) {
 	}, nil
 }
 
-// NoArgs handles the command line of program prog, which takes no
-// arguments: -h (or -help, --help) prints usage to stdout, status 0;
-// anything else is a usage error, one line on stderr, status 2. done is
-// false if the program should go on.
-func NoArgs(prog, usage string, args []string) (code int, done bool) {
-	flags := flag.NewFlagSet(prog, flag.ContinueOnError)
-	flags.SetOutput(io.Discard) // the one line is printed here
+// A Command is a program's command line, as every program of the book
+// treats it: -h (or -help, --help) prints Usage on Stdout, status 0, and
+// a usage error is one line on Stderr that ends with "(see PROG -h)",
+// status 2.
+type Command struct {
+	Prog, Usage    string
+	Stdout, Stderr io.Writer
+}
+
+// FlagSet returns a flag set for the program that prints nothing of its
+// own: Parse prints the one line.
+func (c Command) FlagSet() *flag.FlagSet {
+	flags := flag.NewFlagSet(c.Prog, flag.ContinueOnError)
+	flags.SetOutput(io.Discard)
 	flags.Usage = func() {}
-	if err := flags.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fmt.Print(usage)
-			return 0, true
-		}
-		fmt.Fprintf(os.Stderr, "%s: %v (see %s -h)\n", prog, err, prog)
-		return 2, true
+	return flags
+}
+
+// Parse parses args with flags. done reports that the program ends here,
+// with status code: after -h, or a flag that is not defined or has a bad
+// value. Arguments left over are the caller's to judge.
+func (c Command) Parse(flags *flag.FlagSet, args []string) (code int, done bool) {
+	err := flags.Parse(args)
+	switch {
+	case err == nil:
+		return 0, false
+	case errors.Is(err, flag.ErrHelp):
+		fmt.Fprint(c.Stdout, c.Usage)
+		return 0, true
+	}
+	return c.UsageError(err.Error()), true
+}
+
+// UsageError prints msg as a usage error and returns its status, 2.
+func (c Command) UsageError(msg string) int {
+	fmt.Fprintf(c.Stderr, "%s: %s (see %s -h)\n", c.Prog, msg, c.Prog)
+	return 2
+}
+
+// NoArgs handles the command line of program prog, which takes no
+// arguments: -h prints usage to stdout, status 0; anything else is a
+// usage error (see Command). done is false if the program should go on.
+func NoArgs(prog, usage string, args []string) (code int, done bool) {
+	c := Command{Prog: prog, Usage: usage, Stdout: os.Stdout, Stderr: os.Stderr}
+	flags := c.FlagSet()
+	if code, done := c.Parse(flags, args); done {
+		return code, true
 	}
 	if flags.NArg() > 0 {
-		fmt.Fprintf(os.Stderr, "%s: unexpected argument %q (see %s -h)\n", prog, flags.Arg(0), prog)
-		return 2, true
+		return c.UsageError(fmt.Sprintf("unexpected argument %q", flags.Arg(0))), true
 	}
 	return 0, false
 }

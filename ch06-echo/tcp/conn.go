@@ -72,10 +72,12 @@ func (c *Conn) SetIdleTimeout(d time.Duration) {
 	c.timer = nil
 }
 
-// The directions of a wait, for ready.
+// waitDir is the direction of a wait, for ready.
+type waitDir uint8
+
 const (
-	forRead  = false
-	forWrite = true
+	forRead waitDir = iota
+	forWrite
 )
 
 // ANCHOR: ready
@@ -86,7 +88,7 @@ const (
 // one, hold cx's waker, and the call returns Pending. A non-nil error
 // ends the call: net.ErrClosed for a closed connection, ErrIdle for one
 // that has been idle for its whole timeout.
-func (c *Conn) ready(cx *future.Context, dir bool) (bool, error) {
+func (c *Conn) ready(cx *future.Context, dir waitDir) (bool, error) {
 	waiting := &c.rwait
 	if dir == forWrite {
 		waiting = &c.wwait
