@@ -41,7 +41,7 @@ func (c *Client) All(urls []string, limit int, deadline time.Time) iter.Seq2[int
 		}
 		defer b.stop(tasks)
 		in := make([]bool, len(urls)) // results in, by index
-		next := 0                      // the next index to yield
+		next := 0                     // the next index to yield
 		for next < len(urls) {
 			i := <-b.done
 			in[i] = true
