@@ -75,6 +75,8 @@ func (b *batch) stop(tasks []*sched.JoinHandle[struct{}]) {
 	b.running.Wait()
 }
 
+// ANCHOR: run-deadline
+
 // get starts the fetch of urls[i], within the deadline.
 func (b *batch) get(i int) future.Future[future.Result[*Response]] {
 	if b.deadline.IsZero() {
@@ -87,6 +89,8 @@ func (b *batch) get(i int) future.Future[future.Result[*Response]] {
 	}
 	return within(b.c, b.c.Get(b.urls[i]), d, err)
 }
+
+// ANCHOR_END: run-deadline
 
 // ANCHOR: fetcher
 

@@ -146,6 +146,8 @@ func hostPort(u *url.URL) string {
 	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
 }
 
+// ANCHOR: request
+
 // request is the bytes of a GET for u.
 func (c *Client) request(u *url.URL) []byte {
 	var b []byte
@@ -158,6 +160,8 @@ func (c *Client) request(u *url.URL) []byte {
 	b = append(b, "\r\nAccept: */*\r\nConnection: keep-alive\r\n\r\n"...)
 	return b
 }
+
+// ANCHOR_END: request
 
 // isRedirect reports whether code sends the client to a Location.
 func isRedirect(code int) bool {
@@ -419,6 +423,8 @@ func (g *getting) retry(err error) error {
 
 // ANCHOR_END: retry
 
+// ANCHOR: redirect
+
 // redirect looks at a whole response: if it sends the client elsewhere,
 // and the limit allows, the Get goes on there and redirect returns nil;
 // else it returns what the Get is done with.
@@ -446,3 +452,5 @@ func (g *getting) redirect(resp *Response) *future.Result[*Response] {
 	g.u, g.hops, g.noPool, g.ps, g.step = next, g.hops+1, false, nil, stepStart
 	return nil
 }
+
+// ANCHOR_END: redirect

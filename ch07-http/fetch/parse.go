@@ -447,6 +447,8 @@ func (p *parser) chunkSize(line []byte) error {
 
 // ANCHOR_END: chunk-size
 
+// ANCHOR: eof
+
 // eof tells the parser that the peer closed the connection. That ends a
 // body framed by the close; anywhere else, the response was cut short.
 func (p *parser) eof() error {
@@ -468,6 +470,8 @@ func (p *parser) eof() error {
 	}
 	return protoErr("unexpected EOF in %s", p.where())
 }
+
+// ANCHOR_END: eof
 
 // errNoResponse is the end of a connection before any byte of a response:
 // on a kept connection, the server closed it while idle, and the request
