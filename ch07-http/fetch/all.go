@@ -1,0 +1,133 @@
+package fetch
+
+import (
+	"iter"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/asyncbook/asyncbook/ch02-futures/future"
+	"github.com/asyncbook/asyncbook/ch05-workstealing/sched"
+)
+
+// A Result is what fetching one URL came to.
+type Result struct {
+	URL      string        // as given to All
+	Response *Response     // nil if Err is not
+	Err      error         // a *url.Error
+	Elapsed  time.Duration // from the start of this URL's fetch to its end
+}
+
+// ANCHOR: all
+
+// All fetches urls, at most limit at once, and yields each one's index
+// and Result in the order of urls, as soon as it and every one before it
+// are in. The fetches are limit tasks on the runtime, each taking the
+// next URL not yet taken until none is left, so no more than limit
+// connections are open at a time. A fetch still under way at deadline
+// (if it is not zero) ends with ErrDeadline, and so does every URL not
+// started by then. Breaking out of the loop aborts the fetches still
+// under way. All blocks its goroutine, so it must not be called from a
+// task.
+func (c *Client) All(urls []string, limit int, deadline time.Time) iter.Seq2[int, Result] {
+	return func(yield func(int, Result) bool) {
+		b := &batch{c: c, urls: urls, deadline: deadline,
+			results: make([]Result, len(urls)), done: make(chan int, len(urls))}
+		tasks := make([]*sched.JoinHandle[struct{}], max(1, min(limit, len(urls))))
+		b.running.Add(len(tasks))
+		for i := range tasks {
+			tasks[i] = sched.Spawn(c.rt, future.Future[struct{}](&fetcher{b: b}))
+		}
+		defer b.stop(tasks)
+		in := make([]bool, len(urls)) // results in, by index
+		next := 0                     // the next index to yield
+		for next < len(urls) {
+			i := <-b.done
+			in[i] = true
+			for ; next < len(urls) && in[next]; next++ {
+				if !yield(next, b.results[next]) {
+					return
+				}
+			}
+		}
+	}
+}
+
+// ANCHOR_END: all
+
+// batch is one call of All, shared by its tasks.
+type batch struct {
+	c        *Client
+	urls     []string
+	deadline time.Time
+	taken    atomic.Int64   // URLs taken by the tasks so far
+	results  []Result       // each written by one task, before its index is sent
+	done     chan int       // indexes of results in; never blocks: room for all
+	running  sync.WaitGroup // the tasks not yet finished or cancelled
+}
+
+// stop aborts the tasks, if they are not done, and waits until they are.
+func (b *batch) stop(tasks []*sched.JoinHandle[struct{}]) {
+	for _, t := range tasks {
+		t.Abort()
+	}
+	b.running.Wait()
+}
+
+// get starts the fetch of urls[i], within the deadline.
+func (b *batch) get(i int) future.Future[future.Result[*Response]] {
+	if b.deadline.IsZero() {
+		return b.c.Get(b.urls[i])
+	}
+	err := &url.Error{Op: "Get", URL: b.urls[i], Err: ErrDeadline}
+	d := time.Until(b.deadline)
+	if d <= 0 {
+		return future.Ready(future.Err[*Response](err))
+	}
+	return within(b.c, b.c.Get(b.urls[i]), d, err)
+}
+
+// ANCHOR: fetcher
+
+// fetcher is one of All's tasks: it fetches one URL after another.
+type fetcher struct {
+	b     *batch
+	i     int // the index of the URL being fetched
+	start time.Time
+	cur   future.Future[future.Result[*Response]]
+	over  bool // finished or cancelled: b.running has been told
+}
+
+func (f *fetcher) Poll(cx *future.Context) future.Poll[struct{}] {
+	b := f.b
+	for {
+		if f.cur == nil {
+			f.i = int(b.taken.Add(1)) - 1
+			if f.i >= len(b.urls) {
+				f.Cancel()
+				return future.Done(struct{}{})
+			}
+			f.start, f.cur = time.Now(), b.get(f.i)
+		}
+		r, ok := f.cur.Poll(cx).Value()
+		if !ok {
+			return future.Pending[struct{}]()
+		}
+		f.cur = nil
+		b.results[f.i] = Result{URL: b.urls[f.i], Response: r.Value, Err: r.Err, Elapsed: time.Since(f.start)}
+		b.done <- f.i
+	}
+}
+
+// ANCHOR_END: fetcher
+
+// Cancel abandons the fetch under way, if there is one.
+func (f *fetcher) Cancel() {
+	future.Cancel(f.cur)
+	f.cur = nil
+	if !f.over {
+		f.over = true
+		f.b.running.Done()
+	}
+}
