@@ -221,6 +221,8 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, sigs <-ch
 	return fetchAll(cfg, urls, names, stdout, stderr)
 }
 
+// ANCHOR: fetch-all
+
 // fetchAll fetches urls as cfg says and prints a line for each, named
 // names[i], then the summary. It returns the exit status.
 func fetchAll(cfg config, urls, names []string, stdout, stderr io.Writer) int {
@@ -248,6 +250,8 @@ func fetchAll(cfg config, urls, names []string, stdout, stderr io.Writer) int {
 	}
 	return 0
 }
+
+// ANCHOR_END: fetch-all
 
 // A fetcher is either client, as the program drives it.
 type fetcher interface {

@@ -74,6 +74,9 @@ func (p *printer) summary(elapsed time.Duration) error {
 	return err
 }
 
+// ANCHOR_END: print
+// ANCHOR: line
+
 // line formats one URL's result: name, status, body size, time and a
 // JSON body's title; or name and error.
 func line(name string, width int, r fetch.Result) string {
@@ -96,7 +99,7 @@ func line(name string, width int, r fetch.Result) string {
 	return s
 }
 
-// ANCHOR_END: print
+// ANCHOR_END: line
 
 // errorText is err without the "Get URL: " the clients put before it:
 // the line names the URL already.
