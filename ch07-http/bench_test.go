@@ -31,13 +31,13 @@ var benchBody = func() []byte {
 }()
 
 // BenchmarkFetch fetches 1,000 URLs of a 1 KiB JSON answer from one
-// local net/http server, with the book's client and with net/http, at
-// -c 1, 10 and 100: the program's two fetchers, as the program drives
-// them (results in input order, on the benchmark's goroutine), each
-// keeping its connections from one iteration to the next. The two
-// clients alternate within each concurrency level, so that both meet
-// the machine in the same state. ms/1000urls is the time of one
-// iteration.
+// local net/http server, with the book's client (book; netpoller: with
+// -netpoller) and with net/http (std), at -c 1, 10 and 100: the
+// program's fetchers, as the program drives them (results in input
+// order, on the benchmark's goroutine), each keeping its connections
+// from one iteration to the next. The clients alternate within each
+// concurrency level, so that all meet the machine in the same state.
+// ms/1000urls is the time of one iteration.
 //
 //	go test -run '^$' -bench Fetch -benchtime 20x ./ch07-http
 func BenchmarkFetch(b *testing.B) {
@@ -57,7 +57,7 @@ func BenchmarkFetch(b *testing.B) {
 	for _, c := range []int{1, 10, 100} {
 		for _, client := range clients {
 			b.Run(fmt.Sprintf("c=%d/%s", c, client.name), func(b *testing.B) {
-				if client.flags == nil {
+				if !isStd(client.flags) {
 					needReactor(b)
 				}
 				f := newTestFetcher(b, client.flags, config{c: c})

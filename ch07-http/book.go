@@ -18,8 +18,9 @@ type bookFetcher struct {
 	cfg    config
 }
 
-// newBookFetcher starts a runtime of cfg.workers workers and a client
-// on it, with cfg's limits.
+// newBookFetcher starts a runtime of cfg.workers workers (with
+// cfg.netpoll, sleeping in Go's netpoller) and a client on it, with
+// cfg's limits.
 func newBookFetcher(cfg config) (*bookFetcher, error) {
 	rt, err := sched.New(cfg.workers)
 	if errors.Is(err, reactor.ErrUnsupported) {
@@ -27,6 +28,12 @@ func newBookFetcher(cfg config) (*bookFetcher, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if cfg.netpoll {
+		if err := rt.Reactor().UseNetpoller(); err != nil {
+			rt.Shutdown()
+			return nil, err
+		}
 	}
 	c := fetch.New(rt)
 	c.Timeout = cfg.timeout

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -27,8 +28,8 @@ func testConfig(c int) config {
 		maxRedirects: 10, maxBody: 10 << 20, maxHeader: 64 << 10}
 }
 
-// newTestFetcher returns the fetcher flags choose (nil: the book's),
-// with cfg (a zero field: the program's default). It is closed when the
+// newTestFetcher returns the fetcher flags choose (-std, -netpoller, or
+// none: the book's), with cfg (a zero field: the program's default). It is closed when the
 // test ends.
 func newTestFetcher(t testing.TB, flags []string, cfg config) fetcher {
 	t.Helper()
@@ -40,8 +41,9 @@ func newTestFetcher(t testing.TB, flags []string, cfg config) fetcher {
 	cfg.maxRedirects = cmpOr(cfg.maxRedirects, def.maxRedirects)
 	cfg.maxBody = cmpOr(cfg.maxBody, def.maxBody)
 	cfg.maxHeader = cmpOr(cfg.maxHeader, def.maxHeader)
+	cfg.netpoll = slices.Contains(flags, "-netpoller")
 	var f fetcher
-	if len(flags) > 0 {
+	if isStd(flags) {
 		f = newStdFetcher(cfg)
 	} else {
 		b, err := newBookFetcher(cfg)
@@ -158,7 +160,7 @@ func TestTimeout(t *testing.T) {
 		r := collect(t, f, []string{d.url() + "/hang"})[0]
 		var timeout interface{ Timeout() bool }
 		switch {
-		case len(flags) == 0 && !errors.Is(r.Err, fetch.ErrTimeout):
+		case !isStd(flags) && !errors.Is(r.Err, fetch.ErrTimeout):
 			t.Errorf("/hang: error %v, want fetch.ErrTimeout", r.Err)
 		case !errors.As(r.Err, &timeout) || !timeout.Timeout():
 			t.Errorf("/hang: error %v, want a timeout", r.Err)

@@ -48,6 +48,9 @@
 //	-max-header BYTES    a longer status line and header is an error
 //	                     (default 64 KiB)
 //	-workers N           the runtime's workers (default 0: GOMAXPROCS)
+//	-netpoller           the runtime's idle worker sleeps in Go's
+//	                     netpoller, not in epoll_wait or kevent
+//	                     (reactor.Reactor.UseNetpoller)
 //	-serve HOST:PORT     run only the demo server, on HOST:PORT, until
 //	                     SIGINT or SIGTERM, for curl or a benchmark
 //
@@ -108,6 +111,8 @@ no URL it fetches seventeen from a demo server of its own.
                        longer (default 65536, 64 KiB)
   -workers N           the runtime's workers, 0 to 1024
                        (default 0: GOMAXPROCS)
+  -netpoller           the runtime's idle worker sleeps in Go's
+                       netpoller, not in epoll_wait or kevent
   -serve HOST:PORT     run only the demo server, until SIGINT or
                        SIGTERM
 `
@@ -122,7 +127,8 @@ type config struct {
 	maxRedirects   int
 	maxBody        int64
 	maxHeader      int
-	workers        int // the runtime's workers; 0: GOMAXPROCS
+	workers        int  // the runtime's workers; 0: GOMAXPROCS
+	netpoll        bool // the runtime sleeps in Go's netpoller
 }
 
 // Limits on the flags, so that a typo fails at once.
@@ -154,6 +160,7 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, sigs <-ch
 	fs.Int64Var(&cfg.maxBody, "max-body", 10<<20, "")
 	fs.IntVar(&cfg.maxHeader, "max-header", 64<<10, "")
 	fs.IntVar(&cfg.workers, "workers", 0, "")
+	fs.BoolVar(&cfg.netpoll, "netpoller", false, "")
 	serve := fs.String("serve", "", "")
 	if code, done := cmd.Parse(fs, args); done {
 		return code
@@ -182,6 +189,8 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, sigs <-ch
 		return usageError("-f: want a file name, or - for standard input")
 	case fileSet && fs.NArg() > 0:
 		return usageError("-f and URL arguments: give one or the other")
+	case cfg.std && cfg.netpoll:
+		return usageError("-netpoller is for the book's runtime; -std has none")
 	case *serve != "" && (fileSet || fs.NArg() > 0):
 		return usageError("-serve runs only the demo server: it takes no URLs")
 	}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -29,21 +30,27 @@ import (
 // what is tested, and a test asserts only that a timeout fires and the
 // run ends, never how fast.
 
-// clients are the two clients, by the flags that choose them.
+// clients are the two clients, by the flags that choose them; the
+// book's runs twice, its idle worker asleep in the kernel and in Go's
+// netpoller.
 var clients = []struct {
 	name  string
 	flags []string
 }{
 	{"book", nil},
+	{"netpoller", []string{"-netpoller"}},
 	{"std", []string{"-std"}},
 }
+
+// isStd reports whether flags choose net/http.
+func isStd(flags []string) bool { return slices.Contains(flags, "-std") }
 
 // forClients runs f as a subtest for each client; the book's is skipped,
 // saying why, where the runtime cannot run.
 func forClients(t *testing.T, f func(t *testing.T, flags []string)) {
 	for _, c := range clients {
 		t.Run(c.name, func(t *testing.T) {
-			if c.flags == nil {
+			if !isStd(c.flags) {
 				needReactor(t)
 			}
 			f(t, c.flags)
@@ -182,7 +189,7 @@ func TestDemo(t *testing.T) {
 		if r.code != 1 || r.stderr != "" {
 			t.Errorf("want exit status 1 (a URL failed) and nothing on stderr; got\n%v", r)
 		}
-		matchLines(t, r.lines(), demoOutput(truncatedError[len(flags) > 0]))
+		matchLines(t, r.lines(), demoOutput(truncatedError[isStd(flags)]))
 		for i, l := range r.lines() {
 			if n := len([]rune(l)); n > 72 {
 				t.Errorf("line %d is %d columns, more than the page's 72: %q", i+1, n, l)
@@ -274,7 +281,7 @@ func TestDemoRoutes(t *testing.T) {
 			args := append(append(append([]string(nil), flags...), rt.flags...), u)
 			r := runProg(t, "", args...)
 			want := rt.book
-			if len(flags) > 0 && rt.std != "" {
+			if isStd(flags) && rt.std != "" {
 				want = rt.std
 			}
 			if r.code != rt.status || r.stderr != "" {
@@ -332,7 +339,7 @@ func TestStress(t *testing.T) {
 		runs = 2
 	}
 	forClients(t, func(t *testing.T, flags []string) {
-		want := demoOutput(truncatedError[len(flags) > 0])
+		want := demoOutput(truncatedError[isStd(flags)])
 		for i := range runs {
 			c := []string{"1", "3", "16", "100"}[i%4]
 			r := runProg(t, "", append(flags, "-c", c)...)
@@ -431,6 +438,7 @@ func TestUsage(t *testing.T) {
 		{[]string{"-workers", "1025"}, "-workers 1025: want 0 to 1024"},
 		{[]string{"-f", ""}, "-f: want a file name, or - for standard input"},
 		{[]string{"-f", "urls.txt", "http://a/"}, "-f and URL arguments: give one or the other"},
+		{[]string{"-std", "-netpoller"}, "-netpoller is for the book's runtime; -std has none"},
 		{[]string{"-serve", "127.0.0.1:0", "http://a/"}, "-serve runs only the demo server: it takes no URLs"},
 		{[]string{"-serve", "127.0.0.1:0", "-f", "-"}, "-serve runs only the demo server: it takes no URLs"},
 	} {
@@ -469,7 +477,7 @@ func TestBadURLs(t *testing.T) {
 		want := map[bool][]string{
 			false: {"missing protocol scheme", "no host in URL", `unsupported protocol scheme "ftp"`},
 			true:  {`parse "://nope": missing protocol scheme`, "http: no Host in request URL", `unsupported protocol scheme "ftp"`},
-		}[len(flags) > 0]
+		}[isStd(flags)]
 		pad := strings.Repeat(" ", len(ok)-len("://nope"))
 		matchLines(t, r.lines(), []string{
 			"://nope" + pad + "  error: " + want[0],
@@ -509,7 +517,7 @@ func TestSilentServer(t *testing.T) {
 			{[]string{"-timeout", "30ms", "-c", "2"}, map[bool]string{
 				false: "request timeout",
 				true:  "~any (Client.Timeout exceeded while awaiting headers)",
-			}[len(flags) > 0]},
+			}[isStd(flags)]},
 			{[]string{"-deadline", "30ms", "-c", "1"}, "run deadline passed"},
 		} {
 			r := runProg(t, "", append(append(append([]string(nil), flags...), tc.args...), u, u, u)...)
