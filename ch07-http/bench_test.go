@@ -31,8 +31,8 @@ var benchBody = func() []byte {
 }()
 
 // BenchmarkFetch fetches 1,000 URLs of a 1 KiB JSON answer from one
-// local net/http server, with the book's client (book; netpoller: with
-// -netpoller) and with net/http (std), at -c 1, 10 and 100: the
+// local net/http server, with the book's client (book; kernel: with
+// -netpoller=false) and with net/http (std), at -c 1, 10 and 100: the
 // program's fetchers, as the program drives them (results in input
 // order, on the benchmark's goroutine), each keeping its connections
 // from one iteration to the next. The clients alternate within each

@@ -28,8 +28,8 @@ func testConfig(c int) config {
 		maxRedirects: 10, maxBody: 10 << 20, maxHeader: 64 << 10}
 }
 
-// newTestFetcher returns the fetcher flags choose (-std, -netpoller, or
-// none: the book's), with cfg (a zero field: the program's default). It is closed when the
+// newTestFetcher returns the fetcher flags choose (-std,
+// -netpoller=false, or none: the book's), with cfg (a zero field: the program's default). It is closed when the
 // test ends.
 func newTestFetcher(t testing.TB, flags []string, cfg config) fetcher {
 	t.Helper()
@@ -41,7 +41,7 @@ func newTestFetcher(t testing.TB, flags []string, cfg config) fetcher {
 	cfg.maxRedirects = cmpOr(cfg.maxRedirects, def.maxRedirects)
 	cfg.maxBody = cmpOr(cfg.maxBody, def.maxBody)
 	cfg.maxHeader = cmpOr(cfg.maxHeader, def.maxHeader)
-	cfg.netpoll = slices.Contains(flags, "-netpoller")
+	cfg.netpoll = !slices.Contains(flags, "-netpoller=false")
 	var f fetcher
 	if isStd(flags) {
 		f = newStdFetcher(cfg)

@@ -49,8 +49,9 @@
 //	                     (default 64 KiB)
 //	-workers N           the runtime's workers (default 0: GOMAXPROCS)
 //	-netpoller           the runtime's idle worker sleeps in Go's
-//	                     netpoller, not in epoll_wait or kevent
-//	                     (reactor.Reactor.UseNetpoller)
+//	                     netpoller (reactor.Reactor.UseNetpoller);
+//	                     -netpoller=false: in epoll_wait or kevent, as
+//	                     in chapters 4 to 6 (default true)
 //	-serve HOST:PORT     run only the demo server, on HOST:PORT, until
 //	                     SIGINT or SIGTERM, for curl or a benchmark
 //
@@ -112,7 +113,8 @@ no URL it fetches seventeen from a demo server of its own.
   -workers N           the runtime's workers, 0 to 1024
                        (default 0: GOMAXPROCS)
   -netpoller           the runtime's idle worker sleeps in Go's
-                       netpoller, not in epoll_wait or kevent
+                       netpoller; =false: in epoll_wait or kevent
+                       (default true)
   -serve HOST:PORT     run only the demo server, until SIGINT or
                        SIGTERM
 `
@@ -160,14 +162,17 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, sigs <-ch
 	fs.Int64Var(&cfg.maxBody, "max-body", 10<<20, "")
 	fs.IntVar(&cfg.maxHeader, "max-header", 64<<10, "")
 	fs.IntVar(&cfg.workers, "workers", 0, "")
-	fs.BoolVar(&cfg.netpoll, "netpoller", false, "")
+	fs.BoolVar(&cfg.netpoll, "netpoller", true, "")
 	serve := fs.String("serve", "", "")
 	if code, done := cmd.Parse(fs, args); done {
 		return code
 	}
 	usageError := cmd.UsageError
-	fileSet := false
-	fs.Visit(func(f *flag.Flag) { fileSet = fileSet || f.Name == "f" })
+	fileSet, netpollSet := false, false
+	fs.Visit(func(f *flag.Flag) {
+		fileSet = fileSet || f.Name == "f"
+		netpollSet = netpollSet || f.Name == "netpoller"
+	})
 	switch {
 	case cfg.c < 1 || cfg.c > maxC:
 		return usageError(fmt.Sprintf("-c %d: want 1 to %d", cfg.c, maxC))
@@ -189,7 +194,7 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, sigs <-ch
 		return usageError("-f: want a file name, or - for standard input")
 	case fileSet && fs.NArg() > 0:
 		return usageError("-f and URL arguments: give one or the other")
-	case cfg.std && cfg.netpoll:
+	case cfg.std && netpollSet:
 		return usageError("-netpoller is for the book's runtime; -std has none")
 	case *serve != "" && (fileSet || fs.NArg() > 0):
 		return usageError("-serve runs only the demo server: it takes no URLs")

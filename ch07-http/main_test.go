@@ -31,14 +31,14 @@ import (
 // run ends, never how fast.
 
 // clients are the two clients, by the flags that choose them; the
-// book's runs twice, its idle worker asleep in the kernel and in Go's
-// netpoller.
+// book's runs twice, its idle worker asleep in Go's netpoller (the
+// default) and in the kernel.
 var clients = []struct {
 	name  string
 	flags []string
 }{
 	{"book", nil},
-	{"netpoller", []string{"-netpoller"}},
+	{"kernel", []string{"-netpoller=false"}},
 	{"std", []string{"-std"}},
 }
 
