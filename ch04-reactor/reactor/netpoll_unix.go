@@ -53,6 +53,8 @@ func newInGo(fd int) (*inGo, error) {
 	return &inGo{f: f, rc: rc}, nil
 }
 
+// ANCHOR: in-go-wait
+
 // wait calls try, which looks for events without blocking, until it
 // reports that it found some (or failed), parking the goroutine in Go's
 // netpoller between calls; or until timeout (negative: none) has passed.
@@ -70,6 +72,8 @@ func (g *inGo) wait(timeout time.Duration, try func() bool) error {
 	}
 	return err
 }
+
+// ANCHOR_END: in-go-wait
 
 // ANCHOR_END: in-go
 

@@ -92,8 +92,6 @@ func (c *counter) get(uri string) (hits, most int) {
 	return c.hits[uri], c.most
 }
 
-// ANCHOR: ex1-test
-
 // TestTryAllInOrder fetches 30 URLs four at a time: every response
 // comes back in the order of the URLs, a 404 among them, and the server
 // never sees more than four requests at once.
@@ -132,10 +130,6 @@ func TestTryAllInOrder(t *testing.T) {
 		t.Errorf("the server saw %d requests at once, want at most 4", most)
 	}
 }
-
-// ANCHOR_END: ex1-test
-
-// ANCHOR: ex1-test-fail
 
 // TestTryAllFailsFast fetches three URLs that never answer and one whose
 // server hangs up without answering, four at a time, with more URLs
@@ -185,8 +179,6 @@ func TestTryAllFailsFast(t *testing.T) {
 		}
 	}
 }
-
-// ANCHOR_END: ex1-test-fail
 
 // lab is two servers whose handlers wait on each other, under one lock.
 type lab struct {
@@ -239,8 +231,6 @@ func newLab(t *testing.T, n int) *lab {
 	return l
 }
 
-// ANCHOR: ex2-test
-
 // TestAllPerHost fetches ten URLs from host a and then ten from host b,
 // six at a time but two at most per host. Each server sees two requests
 // at once, never three, and b's are fetched while a's are still waiting.
@@ -265,8 +255,6 @@ func TestAllPerHost(t *testing.T) {
 		t.Errorf("requests at once: a %d, b %d; want 2 each", l.a.mx, l.b.mx)
 	}
 }
-
-// ANCHOR_END: ex2-test
 
 // TestAllPerHostBadURL checks that a URL that does not parse fails
 // alone, as it does in fetch.All, and the rest are fetched.
@@ -329,3 +317,7 @@ func TestHostsTake(t *testing.T) {
 	take(3)
 	take(-2) // nothing left to take
 }
+
+// TestSuiteInNetpoller runs the package's tests again with every
+// runtime asleep in Go's netpoller, as the packages they build on do.
+func TestSuiteInNetpoller(t *testing.T) { schedtest.SuiteInNetpoller(t) }

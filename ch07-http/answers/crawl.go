@@ -107,6 +107,10 @@ func (cr *crawl) done(p page, r fetch.Result) {
 	}
 }
 
+// ANCHOR_END: ex4-2
+
+// ANCHOR: ex4-3
+
 // href finds the links of an HTML page: enough for pages we wrote, not
 // for the web at large, which wants golang.org/x/net/html.
 var href = regexp.MustCompile(`(?i)\shref\s*=\s*"([^"]*)"`)
@@ -129,9 +133,9 @@ func (cr *crawl) links(resp *fetch.Response) []string {
 	return out
 }
 
-// ANCHOR_END: ex4-2
+// ANCHOR_END: ex4-3
 
-// ANCHOR: ex4-3
+// ANCHOR: ex4-4
 
 // crawler is one of Crawl's tasks.
 type crawler struct {
@@ -163,7 +167,7 @@ func (f *crawler) Poll(cx *future.Context) future.Poll[struct{}] {
 	}
 }
 
-// ANCHOR_END: ex4-3
+// ANCHOR_END: ex4-4
 
 // Cancel abandons the fetch under way, if there is one, as a failure of
 // its page.

@@ -35,8 +35,6 @@ func site(t *testing.T, pages map[string][]string) (*httptest.Server, *counter) 
 	return srv, cnt
 }
 
-// ANCHOR: ex4-test
-
 // TestCrawl crawls a small site, three links deep: relative and
 // absolute links, a fragment, a query, a cycle back to the start, a
 // 404, a link to another host (not followed), and a chain of pages that
@@ -76,8 +74,6 @@ func TestCrawl(t *testing.T) {
 		}
 	}
 }
-
-// ANCHOR_END: ex4-test
 
 // TestCrawlMany crawls 300 pages, each linking to three others, eight
 // at a time: each page is fetched once, and never more than eight at

@@ -72,7 +72,7 @@ func (h *heading) Poll(cx *future.Context) future.Poll[future.Result[*HeadRespon
 	if h.done {
 		panic("answers: Head's future polled after it was done")
 	}
-	if h.dial != nil {
+	if h.conn == nil {
 		r, ok := h.dial.Poll(cx).Value()
 		if !ok {
 			return future.Pending[future.Result[*HeadResponse]]()
@@ -93,30 +93,48 @@ func (h *heading) Poll(cx *future.Context) future.Poll[future.Result[*HeadRespon
 		}
 		h.sent += r.Value
 	}
-	for {
-		if resp, done, err := h.parse(); done || err != nil {
-			return h.finish(resp, err)
-		}
-		if len(h.buf) == cap(h.buf) {
-			h.buf = append(h.buf, make([]byte, len(h.buf))...)[:len(h.buf)]
-		}
-		r, ok := h.conn.PollRead(cx, h.buf[len(h.buf):cap(h.buf)]).Value()
-		if !ok {
-			return future.Pending[future.Result[*HeadResponse]]()
-		}
-		if r.Err == io.EOF {
-			return h.finish(nil, errors.New("connection closed before the header ended"))
-		}
-		if r.Err != nil {
-			return h.finish(nil, r.Err)
-		}
-		h.buf = h.buf[:len(h.buf)+r.Value]
+	resp, err := h.read(cx)
+	if err == errWait {
+		return future.Pending[future.Result[*HeadResponse]]()
 	}
+	return h.finish(resp, err)
 }
 
 // ANCHOR_END: ex3-2
 
 // ANCHOR: ex3-3
+
+// errWait is read's way to say it is waiting for the socket.
+var errWait = errors.New("waiting")
+
+// read reads until the status line and header are whole, and parses
+// them. Bytes that a read brings after the header's empty line are
+// left in the buffer unread: an answer to HEAD has none, and the
+// connection is closed after it.
+func (h *heading) read(cx *future.Context) (*HeadResponse, error) {
+	for {
+		if resp, done, err := h.parse(); done || err != nil {
+			return resp, err
+		}
+		if len(h.buf) == cap(h.buf) {
+			h.buf = append(h.buf, make([]byte, len(h.buf))...)[:len(h.buf)]
+		}
+		r, ok := h.conn.PollRead(cx, h.buf[len(h.buf):cap(h.buf)]).Value()
+		switch {
+		case !ok:
+			return nil, errWait
+		case r.Err == io.EOF:
+			return nil, errors.New("connection closed before the header ended")
+		case r.Err != nil:
+			return nil, r.Err
+		}
+		h.buf = h.buf[:len(h.buf)+r.Value]
+	}
+}
+
+// ANCHOR_END: ex3-3
+
+// ANCHOR: ex3-4
 
 // parse looks for a whole header in what has been read. An interim 1xx
 // answer is dropped, and the real one looked for after it. The header
@@ -152,7 +170,7 @@ func (h *heading) parse() (*HeadResponse, bool, error) {
 	}
 }
 
-// ANCHOR_END: ex3-3
+// ANCHOR_END: ex3-4
 
 // headerEnd returns the length of the status line and header at the
 // start of b, their empty line included, or -1 if b does not hold them

@@ -15,8 +15,6 @@ import (
 	"github.com/asyncbook/asyncbook/ch07-http/fetch"
 )
 
-// ANCHOR: ex3-test
-
 // TestHead asks net/http's server for the header of a 1,000-byte file
 // and of a page that does not exist. The server keeps the connection
 // open after each answer, so a Head that waited for the 1,000 bytes the
@@ -50,10 +48,6 @@ func TestHead(t *testing.T) {
 	}
 }
 
-// ANCHOR_END: ex3-test
-
-// ANCHOR: ex3-test-get
-
 // TestGetWaitsForHeadBody shows why Get's parser cannot read an answer
 // to HEAD: given the same bytes (a header that announces 1,000 bytes,
 // and no body, on a connection that stays open), it waits for the body
@@ -71,8 +65,6 @@ func TestGetWaitsForHeadBody(t *testing.T) {
 		t.Errorf("Head: %+v, want Content-Length 1000", h)
 	}
 }
-
-// ANCHOR_END: ex3-test-get
 
 // headLikeServer answers every request on a connection with what a
 // server answers to HEAD for a 1,000-byte page, and keeps the

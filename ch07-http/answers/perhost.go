@@ -88,6 +88,10 @@ type hostLine struct {
 	running int
 }
 
+// ANCHOR_END: ex2-1
+
+// ANCHOR: ex2-2
+
 // take gives a task the first URL, in input order, whose host has room.
 // If every URL not yet taken is for a full host, it keeps w, to be woken
 // when a fetch ends, and returns ok false; when no URL is left at all,
@@ -115,9 +119,9 @@ func (s *hosts) take(w future.Waker) (i int, ok, more bool) {
 	return i, true, true
 }
 
-// ANCHOR_END: ex2-1
+// ANCHOR_END: ex2-2
 
-// ANCHOR: ex2-2
+// ANCHOR: ex2-3
 
 // release ends a fetch from host key, and wakes the waiting tasks: the
 // host has room again. All of them, outside the lock: one will take the
@@ -132,6 +136,10 @@ func (s *hosts) release(key string) {
 		w.Wake()
 	}
 }
+
+// ANCHOR_END: ex2-3
+
+// ANCHOR: ex2-4
 
 // hostFetcher is one of AllPerHost's tasks: it fetches one URL after
 // another, as fetch.All's tasks do, taking them from hosts.
@@ -165,7 +173,7 @@ func (f *hostFetcher) Poll(cx *future.Context) future.Poll[struct{}] {
 	}
 }
 
-// ANCHOR_END: ex2-2
+// ANCHOR_END: ex2-4
 
 // Cancel abandons the fetch under way, if there is one.
 func (f *hostFetcher) Cancel() {
