@@ -13,11 +13,13 @@ import (
 	"net/url"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/asyncbook/asyncbook/ch02-futures/future"
+	"github.com/asyncbook/asyncbook/ch03-executor/executor"
 	"github.com/asyncbook/asyncbook/ch05-workstealing/sched"
 	"github.com/asyncbook/asyncbook/ch07-http/fetch"
 )
@@ -133,13 +135,19 @@ func TestMaxIdlePerHost(t *testing.T) {
 	)
 	srv, n := countConns(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/together" {
-			arrived <- struct{}{}
-			<-gate // until all three are in, so that they need three connections
+			select {
+			case arrived <- struct{}{}:
+			case <-t.Context().Done():
+			}
+			select { // until all three are in, so that they need three connections
+			case <-gate:
+			case <-t.Context().Done():
+			}
 		}
 		fmt.Fprint(w, "ok")
 	}))
 	srv.Start()
-	defer srv.Close()
+	t.Cleanup(srv.Close) // after t.Context is done, which frees the handlers
 	rt, c := newClient(t, 2)
 	c.MaxIdlePerHost = 0
 	for range 3 {
@@ -195,12 +203,13 @@ func TestTimeoutIsNetTimeout(t *testing.T) {
 // TestGetCancelled runs two Gets in one task with TryJoin: when one fails,
 // TryJoin cancels the other, which must close its connection.
 func TestGetCancelled(t *testing.T) {
-	ready, gone := make(chan struct{}), make(chan struct{}, 1)
+	ready, gone := make(chan struct{}), make(chan struct{}, 4)
+	var once sync.Once
 	hung := serveRaw(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
 		if _, _, err := readRequest(br); err != nil {
 			return
 		}
-		close(ready)
+		once.Do(func() { close(ready) })
 		s.waitClose(br, gone)
 	})
 	bad := serveRaw(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
@@ -250,5 +259,23 @@ func TestAllDeadlinePassed(t *testing.T) {
 	defer s.mu.Unlock()
 	if len(s.hits) != 0 {
 		t.Errorf("the server was asked for %v after the deadline", s.hits)
+	}
+}
+
+// TestResolvePanics checks that a Resolve that panics fails its Get with
+// the panic as its error, and takes nothing else down.
+func TestResolvePanics(t *testing.T) {
+	srv := serveRaw(t, keepAlive("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+	rt, c := newClient(t, 2)
+	c.Resolve = func(ctx context.Context, host string) ([]netip.Addr, error) { panic("the resolver exploded") }
+	u := "http://boom.test/"
+	_, err := get(t, rt, c, u)
+	var pe *executor.PanicError
+	if !errors.As(err, &pe) {
+		t.Fatalf("Get %s: %v (%T), want the panic as a *executor.PanicError", u, err, err)
+	}
+	urlError(t, err, u)
+	if r := mustGet(t, rt, c, srv.url+"/"); string(r.Body) != "ok" {
+		t.Errorf("a Get after the panic: body %q", r.Body)
 	}
 }

@@ -624,7 +624,7 @@ func TestKeepAlive(t *testing.T) {
 // TestKeepAliveServerClosed checks that when the server closes a kept
 // connection, the next Get retries on a fresh one and succeeds.
 func TestKeepAliveServerClosed(t *testing.T) {
-	closed := make(chan struct{}, 1)
+	closed := make(chan struct{}, 16)
 	srv := serveRaw(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
 		if _, _, err := readRequest(br); err != nil {
 			return
