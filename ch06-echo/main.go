@@ -4,8 +4,8 @@
 //
 // Usage:
 //
-//	ch06-echo [-addr HOST:PORT] [-std] [-workers N] [-max-conns N]
-//	          [-idle D] [-grace D] [-v]
+//	ch06-echo [-addr HOST:PORT] [-std] [-workers N] [-netpoller]
+//	          [-max-conns N] [-idle D] [-grace D] [-v]
 //	ch06-echo -load [-addr HOST:PORT] [-conns N] [-size N] [-d D]
 //
 // Without -load it is a server: it listens on -addr (127.0.0.1:8080 by
@@ -22,6 +22,8 @@
 // in the environment; 0 (the default) leaves both at GOMAXPROCS.
 // (GOMAXPROCS=2 with -workers 1 gives the runtime a P to spare for the
 // worker that waits in epoll_wait; chapter 6's page measures why.)
+// -netpoller makes that worker wait in Go's netpoller instead
+// (reactor.Reactor.UseNetpoller, chapter 7).
 //
 // Both servers take the same limits: at most -max-conns connections at
 // once (default 10000; at the limit the server stops accepting, and new
@@ -74,13 +76,14 @@ func main() {
 type config struct {
 	addr     string        // where to listen
 	workers  int           // runtime workers and GOMAXPROCS; 0: GOMAXPROCS
+	netpoll  bool          // the runtime sleeps in Go's netpoller
 	maxConns int           // connections open at once
 	idle     time.Duration // close a connection idle this long; 0: never
 	grace    time.Duration // how long a shutdown waits for open connections
 }
 
-const usage = `usage: ch06-echo [-addr HOST:PORT] [-std] [-workers N] [-max-conns N]
-                 [-idle D] [-grace D] [-v]
+const usage = `usage: ch06-echo [-addr HOST:PORT] [-std] [-workers N] [-netpoller]
+                 [-max-conns N] [-idle D] [-grace D] [-v]
        ch06-echo -load [-addr HOST:PORT] [-workers N] [-conns N]
                  [-size N] [-d D] [-warmup D] [-pid PID] [-hold]
 
@@ -95,6 +98,8 @@ With -load it is a load generator for any echo server instead.
   -std             serve with goroutines and package net
   -workers N       runtime workers and GOMAXPROCS (unless set in the
                    environment), 0 to 1024 (default 0: GOMAXPROCS)
+  -netpoller       the runtime's idle worker sleeps in Go's netpoller,
+                   not in epoll_wait (see chapter 7)
   -max-conns N     connections open at once, 1 to 1000000
                    (default 10000)
   -idle D          close a connection idle this long; 0: never
@@ -132,6 +137,7 @@ func runWith(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int
 	load := fs.Bool("load", false, "run the load generator instead of a server")
 	workers := fs.Int("workers", 0, "the runtime's workers (0: GOMAXPROCS)")
 	std := fs.Bool("std", false, "")
+	netpoll := fs.Bool("netpoller", false, "")
 	maxConns := fs.Int("max-conns", 10_000, "")
 	idle := fs.Duration("idle", 5*time.Minute, "")
 	grace := fs.Duration("grace", 5*time.Second, "")
@@ -177,7 +183,7 @@ func runWith(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int
 	case *grace < 0:
 		return usageError(fmt.Sprintf("-grace %v: want 0 or more", *grace))
 	}
-	cfg := config{addr: *addr, workers: *workers, maxConns: *maxConns, idle: *idle, grace: *grace}
+	cfg := config{addr: *addr, workers: *workers, netpoll: *netpoll, maxConns: *maxConns, idle: *idle, grace: *grace}
 	if cfg.workers > 0 && os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(cfg.workers)
 	}

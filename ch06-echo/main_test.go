@@ -10,6 +10,7 @@ import (
 	"os"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -28,14 +29,19 @@ import (
 // the server: every wait is for a log line, a byte, or the end of run,
 // under a watchdog (reactortest.StallLimit without progress).
 
-// modes are the two servers, by the flags that choose them.
+// modes are the servers, by the flags that choose them: the book's, the
+// book's with its idle worker asleep in Go's netpoller, and -std.
 var modes = []struct {
 	name  string
 	flags []string
 }{
 	{"book", nil},
+	{"netpoller", []string{"-netpoller"}},
 	{"std", []string{"-std"}},
 }
+
+// isStd reports whether mode is the -std server's.
+func isStd(mode []string) bool { return slices.Contains(mode, "-std") }
 
 // forModes runs f as a subtest for each server.
 func forModes(t *testing.T, f func(t *testing.T, mode []string)) {
@@ -116,7 +122,7 @@ type lockedBuffer = reactortest.LockedBuffer
 // needReactor skips a test of the book's server where it cannot run.
 func needReactor(t *testing.T, mode []string) {
 	t.Helper()
-	if len(mode) > 0 {
+	if isStd(mode) {
 		return
 	}
 	r, err := reactor.New()
@@ -169,7 +175,7 @@ func startServerLog(t *testing.T, mode, logFlags []string, args ...string) *test
 	_, m := s.waitLog(t, 0, `^level=INFO msg=listening addr=(\S+) runtime=(\S+) workers=\d+$`)
 	s.addr = m[1]
 	want := "book"
-	if len(mode) > 0 {
+	if isStd(mode) {
 		want = "go"
 	}
 	if m[2] != want {

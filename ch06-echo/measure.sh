@@ -38,6 +38,8 @@
 #   SPARE             if set, a fourth: the book's server with one worker
 #                     and GOMAXPROCS=2, a P to spare for the worker that
 #                     waits in epoll_wait ("book+P")
+#   NETPOLL           if set, one more: the book's server with -netpoller,
+#                     its idle worker asleep in Go's netpoller ("book+np")
 #
 # Needs Linux (the -pid figures read /proc), taskset (util-linux), two
 # CPUs, and a descriptor limit above HOLD for each process (ulimit -n; Go
@@ -70,7 +72,7 @@ if [ -z "${BIN:-}" ]; then
 fi
 SERVER=${SERVER:-$BIN}
 host=${ADDR%:*} port=${ADDR##*:}
-servers="book ${SPARE:+book+P} std ${GNET:+gnet}"
+servers="book ${SPARE:+book+P} ${NETPOLL:+book+np} std ${GNET:+gnet}"
 
 declare -A pid addr
 i=0
@@ -89,6 +91,9 @@ start_server() {
 	book+P)
 		# shellcheck disable=SC2086
 		GOMAXPROCS=2 taskset -c 0 "$SERVER" -workers 1 -addr "${addr[$name]}" $SERVER_FLAGS >>"$out/$name-server.log" 2>&1 & ;;
+	book+np)
+		# shellcheck disable=SC2086
+		taskset -c 0 "$SERVER" -netpoller -addr "${addr[$name]}" $SERVER_FLAGS >>"$out/$name-server.log" 2>&1 & ;;
 	std)
 		# shellcheck disable=SC2086 # SERVER_FLAGS is a list of words
 		taskset -c 0 "$SERVER" -std -addr "${addr[$name]}" $SERVER_FLAGS >>"$out/$name-server.log" 2>&1 & ;;

@@ -71,11 +71,11 @@ func TestIdleConnMemory(t *testing.T) {
 		}
 		after := goMemory()
 		b := float64(int64(after)-int64(before)) / n
-		if *heapProfile != "" && len(mode) == 0 {
+		if *heapProfile != "" && !isStd(mode) {
 			writeHeapProfile(t, *heapProfile)
 		}
 		t.Logf("%.0f B of Go memory (heap and stacks) per idle connection", b)
-		if len(mode) == 0 && b >= 2048 {
+		if !isStd(mode) && b >= 2048 {
 			t.Errorf("the book's server holds %.0f B per idle connection, no less than a goroutine's first stack", b)
 		}
 	})

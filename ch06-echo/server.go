@@ -48,6 +48,12 @@ func listenBook(cfg config, log *slog.Logger) (*bookServer, error) {
 	if err != nil {
 		return nil, err
 	}
+	if cfg.netpoll {
+		if err := rt.Reactor().UseNetpoller(); err != nil {
+			rt.Shutdown()
+			return nil, err
+		}
+	}
 	l, err := tcp.Listen(rt.Reactor(), cfg.addr)
 	if err != nil {
 		rt.Shutdown()

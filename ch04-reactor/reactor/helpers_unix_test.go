@@ -3,6 +3,7 @@
 package reactor
 
 import (
+	"os"
 	"sync/atomic"
 	"testing"
 
@@ -18,6 +19,11 @@ func newReactor(t testing.TB) *Reactor {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if inNetpoller {
+		if err := r.UseNetpoller(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	t.Cleanup(func() {
 		if t.Failed() {
 			// A watchdog may have given up on a Park that is still
@@ -31,6 +37,14 @@ func newReactor(t testing.TB) *Reactor {
 	})
 	return r
 }
+
+// inNetpoller makes newReactor's reactors sleep in Go's netpoller
+// (UseNetpoller). TestSuiteInNetpoller sets it for a second run of the
+// package's tests.
+var inNetpoller = os.Getenv(netpollerEnv) == "1"
+
+// netpollerEnv is the environment variable that sets inNetpoller.
+const netpollerEnv = "REACTOR_TEST_NETPOLLER"
 
 // await is reactortest.Await: a watchdog on done.
 var await = reactortest.Await

@@ -19,6 +19,7 @@ type epoller struct {
 	epfd int
 	evfd int
 	raw  []unix.EpollEvent
+	nesting
 }
 
 func newPoller() (poller, error) {
@@ -66,13 +67,8 @@ func (p *epoller) del(fd int) error {
 // ANCHOR: epoll-wait
 
 func (p *epoller) wait(evs []event, timeout time.Duration) (int, error) {
-	ms := -1
-	if timeout >= 0 {
-		// Park rounds up to whole milliseconds and caps at maxWait, so
-		// the value fits epoll_wait's C int; min makes sure of it.
-		ms = int(min(timeout, maxWait) / time.Millisecond)
-	}
-	n, err := unix.EpollWait(p.epfd, p.raw[:min(len(p.raw), len(evs))], ms)
+	raw := p.raw[:min(len(p.raw), len(evs))]
+	n, err := p.epollWait(raw, timeout)
 	if err == unix.EINTR {
 		return 0, errInterrupted
 	}
@@ -97,6 +93,36 @@ func (p *epoller) wait(evs []event, timeout time.Duration) (int, error) {
 }
 
 // ANCHOR_END: epoll-wait
+
+// ANCHOR: epoll-wait-in-go
+
+// epollWait is the system call of wait: epoll_wait with timeout, or, if
+// UseNetpoller has handed the epoll descriptor to Go's netpoller and the
+// wait may block, epoll_wait without a timeout each time the netpoller
+// says the descriptor is readable.
+func (p *epoller) epollWait(raw []unix.EpollEvent, timeout time.Duration) (n int, err error) {
+	if g := p.inGo.Load(); g != nil && timeout != 0 {
+		werr := g.wait(timeout, func() bool {
+			n, err = unix.EpollWait(p.epfd, raw, 0)
+			return n > 0 || err != nil
+		})
+		if werr != nil {
+			return 0, werr
+		}
+		return n, err
+	}
+	ms := -1
+	if timeout >= 0 {
+		// Park rounds up to whole milliseconds and caps at maxWait, so
+		// the value fits epoll_wait's C int; min makes sure of it.
+		ms = int(min(timeout, maxWait) / time.Millisecond)
+	}
+	return unix.EpollWait(p.epfd, raw, ms)
+}
+
+// ANCHOR_END: epoll-wait-in-go
+
+func (p *epoller) useNetpoller() error { return p.nesting.useNetpoller(p.epfd) }
 
 // ANCHOR_END: epoll
 
@@ -126,8 +152,12 @@ func (p *epoller) drain() {
 }
 
 func (p *epoller) close() error {
+	err0 := p.closeNested()
 	err1 := unix.Close(p.evfd)
 	err2 := unix.Close(p.epfd)
+	if err0 != nil {
+		return err0
+	}
 	if err1 != nil {
 		return os.NewSyscallError("close", err1)
 	}

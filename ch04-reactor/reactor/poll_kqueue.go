@@ -24,6 +24,7 @@ type kqueuer struct {
 	kq  int
 	raw []unix.Kevent_t
 	waker
+	nesting
 }
 
 func newPoller() (poller, error) {
@@ -83,12 +84,7 @@ func (p *kqueuer) change(ch []unix.Kevent_t) error {
 // ANCHOR: kqueue-wait
 
 func (p *kqueuer) wait(evs []event, timeout time.Duration) (int, error) {
-	var ts *unix.Timespec
-	if timeout >= 0 {
-		t := unix.NsecToTimespec(int64(timeout))
-		ts = &t
-	}
-	n, err := unix.Kevent(p.kq, nil, p.raw[:min(len(p.raw), len(evs))], ts)
+	n, err := p.kevent(p.raw[:min(len(p.raw), len(evs))], timeout)
 	if err == unix.EINTR {
 		return 0, errInterrupted
 	}
@@ -115,13 +111,43 @@ func (p *kqueuer) wait(evs []event, timeout time.Duration) (int, error) {
 
 // ANCHOR_END: kqueue-wait
 
+// kevent is the system call of wait: kevent with timeout, or, if
+// UseNetpoller has handed the kqueue to Go's netpoller and the wait may
+// block, kevent with a zero timeout each time the netpoller says the
+// kqueue is readable.
+func (p *kqueuer) kevent(raw []unix.Kevent_t, timeout time.Duration) (n int, err error) {
+	if g := p.inGo.Load(); g != nil && timeout != 0 {
+		zero := unix.Timespec{}
+		werr := g.wait(timeout, func() bool {
+			n, err = unix.Kevent(p.kq, nil, raw, &zero)
+			return n > 0 || err != nil
+		})
+		if werr != nil {
+			return 0, werr
+		}
+		return n, err
+	}
+	var ts *unix.Timespec
+	if timeout >= 0 {
+		t := unix.NsecToTimespec(int64(timeout))
+		ts = &t
+	}
+	return unix.Kevent(p.kq, nil, raw, ts)
+}
+
+func (p *kqueuer) useNetpoller() error { return p.nesting.useNetpoller(p.kq) }
+
 // ANCHOR_END: kqueue
 
 func (p *kqueuer) wake() error { return p.waker.wake(p.kq) }
 
 func (p *kqueuer) close() error {
+	err0 := p.closeNested()
 	err1 := p.waker.close()
 	err2 := os.NewSyscallError("close", unix.Close(p.kq))
+	if err0 != nil {
+		return err0
+	}
 	if err1 != nil {
 		return err1
 	}

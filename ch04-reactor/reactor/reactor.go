@@ -47,6 +47,9 @@ type poller interface {
 	wait(evs []event, timeout time.Duration) (int, error)
 	// wake makes a blocked wait return, or the next one return at once.
 	wake() error
+	// useNetpoller makes the waits that may block from now on wait in
+	// Go's netpoller (see Reactor.UseNetpoller).
+	useNetpoller() error
 	// close releases every descriptor the poller opened.
 	close() error
 }
@@ -179,6 +182,37 @@ func (r *Reactor) OnWait(fn func(Wait)) {
 	}
 	r.onWait.Store(&fn)
 }
+
+// ANCHOR: use-netpoller
+
+// UseNetpoller makes every turn that may sleep, from the next one on,
+// sleep in Go's own netpoller instead of in the kernel: the turn asks
+// epoll_wait (or kevent) for events without waiting, and if there are
+// none it parks its goroutine until Go's netpoller reports the poller's
+// descriptor readable, or the turn's timeout passes, and asks again.
+//
+// The difference is who is asleep. In the kernel, the thread is, and
+// Go counts it as a goroutine in a system call that still holds its P
+// (its right to run Go code): the runtime takes the P back only after a
+// sysmon tick (retake in runtime/proc.go), and the thread must get one
+// again when the wait returns. In the netpoller only the goroutine is
+// asleep; its thread runs other goroutines, and whichever thread runs
+// the netpoller next finds the reactor's descriptor ready, with no
+// thread woken for it. It costs a few more system calls per sleep.
+//
+// It may be called at any time, from any goroutine, more than once.
+// It fails only if Go's netpoller refuses the descriptor, or the
+// Reactor is closed; the Reactor then goes on sleeping in the kernel.
+func (r *Reactor) UseNetpoller() error {
+	r.kernelMu.Lock()
+	defer r.kernelMu.Unlock()
+	if r.closed.Load() {
+		return ErrClosed
+	}
+	return r.p.useNetpoller()
+}
+
+// ANCHOR_END: use-netpoller
 
 // ANCHOR: park
 

@@ -11,11 +11,12 @@ import (
 )
 
 // packageDeadline bounds one run of this package's tests and examples.
-// Together they take a few seconds, even under -race on a busy machine;
+// Together they take a few seconds, even under -race on a busy machine
+// (twice over: TestSuiteInNetpoller runs them all again in a child);
 // the tests that can block have watchdogs of their own, but an Example
 // cannot, and a lost wake-up there would otherwise hang until go test's
 // -timeout, ten minutes by default.
-const packageDeadline = 30 * time.Second
+const packageDeadline = 60 * time.Second
 
 // TestMain runs the tests with a watchdog that ends the process, with every
 // goroutine's stack, once they have run for packageDeadline per -count.

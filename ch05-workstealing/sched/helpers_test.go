@@ -204,3 +204,7 @@ func chanDone[T any](ch <-chan T, v *T) <-chan struct{} {
 	}()
 	return done
 }
+
+// TestSuiteInNetpoller runs the package's tests again with every
+// runtime's reactor sleeping in Go's netpoller.
+func TestSuiteInNetpoller(t *testing.T) { schedtest.SuiteInNetpoller(t) }

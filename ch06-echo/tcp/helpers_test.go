@@ -365,3 +365,7 @@ var (
 	fdsBack        = reactortest.FDsBack
 	goroutinesBack = reactortest.GoroutinesBack
 )
+
+// TestSuiteInNetpoller runs the package's tests again with every
+// runtime's reactor sleeping in Go's netpoller.
+func TestSuiteInNetpoller(t *testing.T) { schedtest.SuiteInNetpoller(t) }

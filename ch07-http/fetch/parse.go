@@ -30,6 +30,10 @@ var (
 	ErrBodyTooLarge   = errors.New("response body too large")
 )
 
+// preallocMax is the most a Content-Length makes the parser allocate
+// before any of the body has come.
+const preallocMax = 64 << 10
+
 // maxChunkLine bounds a chunk-size line, extensions included.
 const maxChunkLine = 4096
 
@@ -375,6 +379,9 @@ func (p *parser) endHeader() error {
 		if n == 0 {
 			p.state = stDone
 		}
+		// Room for the body in one allocation, unless the server says
+		// it is large: then it has to send it before it gets the memory.
+		r.Body = make([]byte, 0, min(n, preallocMax))
 	default:
 		p.keepAlive, p.state = false, stUntilClose
 	}

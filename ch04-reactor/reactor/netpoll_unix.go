@@ -1,0 +1,102 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd
+
+package reactor
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// ANCHOR: in-go
+
+// inGo is the poller's own descriptor handed to Go's netpoller, so that
+// a blocking turn can wait as a goroutine instead of as a thread asleep
+// in epoll_wait or kevent. An epoll or kqueue descriptor is itself a
+// descriptor that can be polled: it is readable while events wait in it.
+// Go's netpoller gets a duplicate, so the poller's own number stays valid
+// for its non-blocking waits, and closing the duplicate closes nothing of
+// the poller's.
+type inGo struct {
+	f  *os.File
+	rc syscall.RawConn
+}
+
+// newInGo registers a duplicate of fd with Go's netpoller.
+func newInGo(fd int) (*inGo, error) {
+	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
+	if err != nil {
+		return nil, os.NewSyscallError("fcntl", err)
+	}
+	// os.NewFile registers a descriptor in non-blocking mode with the
+	// netpoller. The flag is on the open file, shared with fd, and
+	// changes nothing for epoll_wait or kevent.
+	if err := unix.SetNonblock(dup, true); err != nil {
+		unix.Close(dup)
+		return nil, os.NewSyscallError("fcntl", err)
+	}
+	f := os.NewFile(uintptr(dup), "reactor poller")
+	rc, err := f.SyscallConn()
+	if err == nil {
+		// Only a file in the netpoller has deadlines.
+		err = f.SetReadDeadline(time.Time{})
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("reactor: Go's netpoller cannot wait for the poller: %w", err)
+	}
+	return &inGo{f: f, rc: rc}, nil
+}
+
+// wait calls try, which looks for events without blocking, until it
+// reports that it found some (or failed), parking the goroutine in Go's
+// netpoller between calls; or until timeout (negative: none) has passed.
+func (g *inGo) wait(timeout time.Duration, try func() bool) error {
+	var deadline time.Time
+	if timeout >= 0 {
+		deadline = time.Now().Add(timeout)
+	}
+	if err := g.f.SetReadDeadline(deadline); err != nil {
+		return err
+	}
+	err := g.rc.Read(func(uintptr) bool { return try() })
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return nil // the timeout: no events
+	}
+	return err
+}
+
+// ANCHOR_END: in-go
+
+// nesting is what a poller needs to wait in Go's netpoller: the inGo,
+// once UseNetpoller has made it. A turn reads it with one atomic load.
+type nesting struct {
+	inGo atomic.Pointer[inGo]
+}
+
+// useNetpoller makes the inGo for fd, if there is none yet. It runs under
+// the Reactor's kernelMu, held for writing.
+func (n *nesting) useNetpoller(fd int) error {
+	if n.inGo.Load() != nil {
+		return nil
+	}
+	g, err := newInGo(fd)
+	if err != nil {
+		return err
+	}
+	n.inGo.Store(g)
+	return nil
+}
+
+// closeNested closes the netpoller's duplicate, if there is one.
+func (n *nesting) closeNested() error {
+	if g := n.inGo.Swap(nil); g != nil {
+		return g.f.Close()
+	}
+	return nil
+}
