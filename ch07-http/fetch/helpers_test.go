@@ -289,3 +289,7 @@ func collect(t testing.TB, seq iter.Seq2[int, fetch.Result], stop func(i int, r 
 	reactortest.Await(t, done, n.Load, "the loop over All")
 	return out
 }
+
+// TestSuiteInNetpoller runs the package's tests again with every
+// runtime's reactor sleeping in Go's netpoller.
+func TestSuiteInNetpoller(t *testing.T) { schedtest.SuiteInNetpoller(t) }
