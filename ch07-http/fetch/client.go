@@ -213,7 +213,7 @@ func (g *getting) Poll(cx *future.Context) future.Poll[future.Result[*Response]]
 		var err error
 		switch g.step {
 		case stepStart:
-			err = g.start()
+			err = g.start(cx)
 		case stepResolve:
 			err = g.resolved(cx)
 		case stepDial:
@@ -269,13 +269,18 @@ func (g *getting) Cancel() {
 // lookup; a name goes to the blocking pool, because the lookup may block
 // its thread (in the C library's getaddrinfo, say), and on a worker that
 // would stall every task queued behind it.
-func (g *getting) start() error {
+func (g *getting) start(cx *future.Context) error {
 	g.req, g.sent = g.c.request(g.u), 0
-	if !g.noPool {
-		if g.pc = g.c.idle.get(hostPort(g.u)); g.pc != nil {
+	for !g.noPool {
+		if g.pc = g.c.idle.get(hostPort(g.u)); g.pc == nil {
+			break
+		}
+		if !g.pc.stale(cx) {
 			g.step = stepWrite
 			return nil
 		}
+		g.pc.conn.Close()
+		g.pc = nil
 	}
 	host := g.u.Hostname()
 	if ip, err := netip.ParseAddr(host); err == nil {
@@ -290,7 +295,11 @@ func (g *getting) start() error {
 			ctx, cancel = context.WithTimeout(ctx, c.ConnectTimeout)
 			defer cancel()
 		}
-		return c.Resolve(ctx, host)
+		addrs, err := c.Resolve(ctx, host)
+		if err != nil && ctx.Err() == context.DeadlineExceeded {
+			err = ErrConnectTimeout // the same clock as within's, a hair earlier
+		}
+		return addrs, err
 	}), c.ConnectTimeout, ErrConnectTimeout)
 	g.step = stepResolve
 	return nil
