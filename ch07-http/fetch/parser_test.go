@@ -184,6 +184,9 @@ type parseCase struct {
 	// skipped with it until the parser is fixed.
 	bug string
 
+	// stdSkip says why the case is not compared with net/http at all.
+	stdSkip string
+
 	// stdCloseDiffers names why net/http's ReadResponse is not compared for
 	// reusability ("" compares it).
 	stdCloseDiffers string
@@ -233,10 +236,8 @@ var parseCases = []parseCase{
 	{name: "status/letter-O", in: "HTTP/1.1 2OO OK\r\nContent-Length: 0\r\n\r\n", err: `malformed status line "HTTP/1.1 2OO OK"`},
 	{name: "status/code-two-digits", in: "HTTP/1.1 99 Low\r\nContent-Length: 0\r\n\r\n", err: "*"},
 	{name: "status/code-four-digits", in: "HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n", err: "*"},
-	{name: "status/code-600", in: "HTTP/1.1 600 High\r\nContent-Length: 0\r\n\r\n", err: "*",
-		bug: `status code out of range: input "HTTP/1.1 600 High\r\nContent-Length: 0\r\n\r\n", want an error (RFC 9110, section 15: values outside 100..599 are invalid), got status 600 parsed`},
-	{name: "status/code-999", in: "HTTP/1.1 999 High\r\nContent-Length: 0\r\n\r\n", err: "*",
-		bug: `status code out of range: input "HTTP/1.1 999 High\r\nContent-Length: 0\r\n\r\n", want an error (RFC 9110, section 15), got status 999 parsed`},
+	{name: "status/code-600", in: "HTTP/1.1 600 High\r\nContent-Length: 0\r\n\r\n", err: "*"},
+	{name: "status/code-999", in: "HTTP/1.1 999 High\r\nContent-Length: 0\r\n\r\n", err: "*"},
 	{name: "status/code-099", in: "HTTP/1.1 099 Low\r\nContent-Length: 0\r\n\r\n", err: "*"},
 	{name: "status/code-signed", in: "HTTP/1.1 +20 OK\r\nContent-Length: 0\r\n\r\n", err: "*"},
 	{name: "status/no-space", in: "HTTP/1.1200 OK\r\nContent-Length: 0\r\n\r\n", err: "*"},
@@ -381,7 +382,7 @@ var parseCases = []parseCase{
 		proto: "HTTP/1.0", code: 200, header: h("Connection", "keep-alive", "Content-Length", "2"), body: "hi", reusable: true},
 	{name: "close/http10-chunked", in: "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n",
 		either: true, neverReuse: true,
-		bug: `HTTP/1.0 with Transfer-Encoding: input "HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n", want an error or reusable() == false (RFC 9112, section 6.1: a client that receives an HTTP/1.0 message with Transfer-Encoding MUST treat its framing as faulty and close the connection after it), got body "hi" and reusable() == true`},
+		stdSkip: "net/http ignores Transfer-Encoding in an HTTP/1.0 response and reads its body until the close (parseTransferEncoding, net/http/transfer.go)"},
 	{name: "close/keep-alive-1.1", in: "HTTP/1.1 200 OK\r\nConnection: keep-alive\r\nContent-Length: 2\r\n\r\nhi",
 		code: 200, header: h("Connection", "keep-alive", "Content-Length", "2"), body: "hi", reusable: true},
 
@@ -544,6 +545,10 @@ func TestParseAgreesWithNetHTTP(t *testing.T) {
 		o, broken := parseChunks(mh, mb, whole([]byte(c.in)))
 		if broken != nil || o.Err != "" || c.bug != "" {
 			continue // TestParse reports it
+		}
+		if c.stdSkip != "" {
+			t.Logf("%s: not compared: %s", c.name, c.stdSkip)
+			continue
 		}
 		t.Run(c.name, func(t *testing.T) {
 			std, body, rest, err := stdParse([]byte(c.in))
