@@ -304,3 +304,40 @@ func TestAllStress(t *testing.T) {
 		}
 	}
 }
+
+// TestAllPanic checks that a panic in one fetch (a bug: a test hook
+// makes it) stops All's loop with a panic on the caller's goroutine that
+// carries the task's stack, after every other task has stopped, instead
+// of leaving the loop waiting for ever for that URL's result.
+func TestAllPanic(t *testing.T) {
+	s := newItemServer(t, false)
+	_, c := newClient(t, 2)
+	urls := s.items(20)
+	fetch.SetTestHookPoll(func(u string) {
+		if u == urls[7] {
+			panic("boom at item 7")
+		}
+	})
+	t.Cleanup(func() { fetch.SetTestHookPoll(nil) })
+
+	done := make(chan struct{})
+	var yielded []int
+	var got any
+	go func() {
+		defer close(done)
+		defer func() { got = recover() }()
+		for i := range c.All(urls, 4, time.Time{}) {
+			yielded = append(yielded, i)
+		}
+	}()
+	await(t, done, "All to panic after a fetch panicked")
+	msg, _ := got.(string)
+	if !strings.Contains(msg, "fetch: a fetch panicked: boom at item 7") || !strings.Contains(msg, "TestAllPanic") {
+		t.Fatalf("All's loop recovered %#v, want the fetch's panic with the task's stack", got)
+	}
+	for _, i := range yielded {
+		if i >= 7 {
+			t.Errorf("All yielded URL %d, after the one that panicked", i)
+		}
+	}
+}

@@ -103,7 +103,7 @@ func (c *Client) Get(rawURL string) future.Future[future.Result[*Response]] {
 	if err != nil {
 		return future.Ready(future.Err[*Response](&url.Error{Op: "Get", URL: rawURL, Err: err}))
 	}
-	g := &getting{c: c, u: u}
+	g := &getting{c: c, u: u, raw: rawURL}
 	return within(c, g, c.Timeout, &url.Error{Op: "Get", URL: rawURL, Err: ErrTimeout})
 }
 
@@ -186,6 +186,7 @@ const (
 type getting struct {
 	c       *Client
 	u       *url.URL // the URL being fetched now
+	raw     string   // the URL as given to Get
 	hops    int      // redirects followed
 	step    step
 	noPool  bool // a kept connection failed: dial a new one
@@ -234,12 +235,22 @@ func (g *getting) Poll(cx *future.Context) future.Poll[future.Result[*Response]]
 			return future.Pending[future.Result[*Response]]()
 		}
 		if err != nil {
-			return g.finish(future.Err[*Response](&url.Error{Op: "Get", URL: g.u.String(), Err: err}))
+			return g.finish(future.Err[*Response](g.fail(err)))
 		}
 	}
 }
 
 // ANCHOR_END: getting-poll
+
+// fail wraps the error err of the URL being fetched: the one given to
+// Get, as given, or the one a redirect led to.
+func (g *getting) fail(err error) *url.Error {
+	u := g.raw
+	if g.hops > 0 {
+		u = g.u.String()
+	}
+	return &url.Error{Op: "Get", URL: u, Err: err}
+}
 
 // errPending is how a step says it is waiting: cx's waker is stored.
 var errPending = errors.New("pending")
@@ -439,7 +450,7 @@ func (g *getting) redirect(resp *Response) *future.Result[*Response] {
 		return &r
 	}
 	fail := func(err error) *future.Result[*Response] {
-		r := future.Err[*Response](&url.Error{Op: "Get", URL: g.u.String(), Err: err})
+		r := future.Err[*Response](g.fail(err))
 		return &r
 	}
 	if g.hops == g.c.MaxRedirects {
