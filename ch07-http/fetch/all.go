@@ -1,8 +1,10 @@
 package fetch
 
 import (
+	"fmt"
 	"iter"
 	"net/url"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,6 +46,9 @@ func (c *Client) All(urls []string, limit int, deadline time.Time) iter.Seq2[int
 		next := 0                     // the next index to yield
 		for next < len(urls) {
 			i := <-b.done
+			if i < 0 {
+				panic(b.panicked.Load().String())
+			}
 			in[i] = true
 			for ; next < len(urls) && in[next]; next++ {
 				if !yield(next, b.results[next]) {
@@ -61,9 +66,10 @@ type batch struct {
 	c        *Client
 	urls     []string
 	deadline time.Time
-	taken    atomic.Int64   // URLs taken by the tasks so far
-	results  []Result       // each written by one task, before its index is sent
-	done     chan int       // indexes of results in; never blocks: room for all
+	taken    atomic.Int64 // URLs taken by the tasks so far
+	results  []Result     // each written by one task, before its index is sent
+	done     chan int     // indexes of results in, or -1 for a panic; never blocks
+	panicked atomic.Pointer[fetchPanic]
 	running  sync.WaitGroup // the tasks not yet finished or cancelled
 }
 
@@ -103,8 +109,9 @@ type fetcher struct {
 	over  bool // finished or cancelled: b.running has been told
 }
 
-func (f *fetcher) Poll(cx *future.Context) future.Poll[struct{}] {
+func (f *fetcher) Poll(cx *future.Context) (p future.Poll[struct{}]) {
 	b := f.b
+	defer f.catch(&p)
 	for {
 		if f.cur == nil {
 			f.i = int(b.taken.Add(1)) - 1
@@ -113,6 +120,9 @@ func (f *fetcher) Poll(cx *future.Context) future.Poll[struct{}] {
 				return future.Done(struct{}{})
 			}
 			f.start, f.cur = time.Now(), b.get(f.i)
+		}
+		if testHookPoll != nil {
+			testHookPoll(b.urls[f.i])
 		}
 		r, ok := f.cur.Poll(cx).Value()
 		if !ok {
@@ -125,6 +135,36 @@ func (f *fetcher) Poll(cx *future.Context) future.Poll[struct{}] {
 }
 
 // ANCHOR_END: fetcher
+
+// testHookPoll, if set, is called before each poll of a fetch, with its
+// URL. Tests set it to make a fetch panic.
+var testHookPoll func(url string)
+
+// catch turns a panic in a fetch, which is a bug (nothing a server
+// sends makes one), into the end of the task and a panic in All's loop,
+// on the caller's goroutine, with the task's stack: the program stops
+// there, rather than wait for ever for the URL's result.
+func (f *fetcher) catch(p *future.Poll[struct{}]) {
+	v := recover()
+	if v == nil {
+		return
+	}
+	f.b.panicked.CompareAndSwap(nil, &fetchPanic{value: v, stack: debug.Stack()})
+	f.cur = nil // in no state to be cancelled
+	f.Cancel()
+	f.b.done <- -1 // room for it: this task's URL will never be sent
+	*p = future.Done(struct{}{})
+}
+
+// fetchPanic is a panic in one of All's tasks, as All re-raises it.
+type fetchPanic struct {
+	value any
+	stack []byte
+}
+
+func (e *fetchPanic) String() string {
+	return fmt.Sprintf("fetch: a fetch panicked: %v\n\nthe task's stack:\n%s", e.value, e.stack)
+}
 
 // Cancel abandons the fetch under way, if there is one.
 func (f *fetcher) Cancel() {

@@ -103,7 +103,7 @@ func (c *Client) Get(rawURL string) future.Future[future.Result[*Response]] {
 	if err != nil {
 		return future.Ready(future.Err[*Response](&url.Error{Op: "Get", URL: rawURL, Err: err}))
 	}
-	g := &getting{c: c, u: u}
+	g := &getting{c: c, u: u, raw: rawURL}
 	return within(c, g, c.Timeout, &url.Error{Op: "Get", URL: rawURL, Err: ErrTimeout})
 }
 
@@ -190,6 +190,7 @@ const (
 type getting struct {
 	c       *Client
 	u       *url.URL // the URL being fetched now
+	raw     string   // the URL as given to Get
 	hops    int      // redirects followed
 	step    step
 	noPool  bool // a kept connection failed: dial a new one
@@ -217,7 +218,7 @@ func (g *getting) Poll(cx *future.Context) future.Poll[future.Result[*Response]]
 		var err error
 		switch g.step {
 		case stepStart:
-			err = g.start()
+			err = g.start(cx)
 		case stepResolve:
 			err = g.resolved(cx)
 		case stepDial:
@@ -238,12 +239,22 @@ func (g *getting) Poll(cx *future.Context) future.Poll[future.Result[*Response]]
 			return future.Pending[future.Result[*Response]]()
 		}
 		if err != nil {
-			return g.finish(future.Err[*Response](&url.Error{Op: "Get", URL: g.u.String(), Err: err}))
+			return g.finish(future.Err[*Response](g.fail(err)))
 		}
 	}
 }
 
 // ANCHOR_END: getting-poll
+
+// fail wraps the error err of the URL being fetched: the one given to
+// Get, as given, or the one a redirect led to.
+func (g *getting) fail(err error) *url.Error {
+	u := g.raw
+	if g.hops > 0 {
+		u = g.u.String()
+	}
+	return &url.Error{Op: "Get", URL: u, Err: err}
+}
 
 // errPending is how a step says it is waiting: cx's waker is stored.
 var errPending = errors.New("pending")
@@ -273,13 +284,18 @@ func (g *getting) Cancel() {
 // lookup; a name goes to the blocking pool, because the lookup may block
 // its thread (in the C library's getaddrinfo, say), and on a worker that
 // would stall every task queued behind it.
-func (g *getting) start() error {
+func (g *getting) start(cx *future.Context) error {
 	g.req, g.sent = g.c.request(g.u), 0
-	if !g.noPool {
-		if g.pc = g.c.idle.get(hostPort(g.u)); g.pc != nil {
+	for !g.noPool {
+		if g.pc = g.c.idle.get(hostPort(g.u)); g.pc == nil {
+			break
+		}
+		if !g.pc.stale(cx) {
 			g.step = stepWrite
 			return nil
 		}
+		g.pc.conn.Close()
+		g.pc = nil
 	}
 	host := g.u.Hostname()
 	if ip, err := netip.ParseAddr(host); err == nil {
@@ -294,7 +310,11 @@ func (g *getting) start() error {
 			ctx, cancel = context.WithTimeout(ctx, c.ConnectTimeout)
 			defer cancel()
 		}
-		return c.Resolve(ctx, host)
+		addrs, err := c.Resolve(ctx, host)
+		if err != nil && ctx.Err() == context.DeadlineExceeded {
+			err = ErrConnectTimeout // the same clock as within's, a hair earlier
+		}
+		return addrs, err
 	}), c.ConnectTimeout, ErrConnectTimeout)
 	g.step = stepResolve
 	return nil
@@ -436,7 +456,7 @@ func (g *getting) redirect(resp *Response) *future.Result[*Response] {
 		return &r
 	}
 	fail := func(err error) *future.Result[*Response] {
-		r := future.Err[*Response](&url.Error{Op: "Get", URL: g.u.String(), Err: err})
+		r := future.Err[*Response](g.fail(err))
 		return &r
 	}
 	if g.hops == g.c.MaxRedirects {

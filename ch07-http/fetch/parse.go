@@ -247,14 +247,15 @@ func (p *parser) onLine(line []byte) error {
 
 // ANCHOR: status-line
 
-// statusLine parses "HTTP/1.1 200 OK": the version, one space, three
-// digits, and, after one more space, a reason phrase that may be empty.
+// statusLine parses "HTTP/1.1 200 OK": the version, one space, a code of
+// three digits from 100 to 599, and, after one more space, a reason
+// phrase that may be empty.
 func (p *parser) statusLine(line []byte) error {
 	s := string(line)
 	proto, rest, ok := strings.Cut(s, " ")
 	code, reason, _ := strings.Cut(rest, " ")
 	if !ok || (proto != "HTTP/1.1" && proto != "HTTP/1.0") ||
-		len(code) != 3 || !isDigits(code) || code[0] == '0' {
+		len(code) != 3 || !isDigits(code) || code < "100" || code > "599" {
 		return protoErr("malformed status line %q", s)
 	}
 	if !validValue(reason) {
@@ -364,8 +365,10 @@ func (p *parser) endHeader() error {
 			return protoErr("unsupported Transfer-Encoding %q", strings.Join(te, ", "))
 		}
 		p.chunked, p.state = true, stChunkSize
-		if len(cl) > 0 {
-			p.keepAlive = false // a smuggling attempt, or a broken proxy
+		if len(cl) > 0 || r.Proto == "HTTP/1.0" {
+			// A smuggling attempt, or a broken proxy: RFC 9112, section
+			// 6.1, has the client read this message and then close.
+			p.keepAlive = false
 		}
 	case len(cl) > 0:
 		n, err := contentLength(cl)

@@ -3,6 +3,8 @@ package fetch
 import (
 	"sync"
 
+	"github.com/asyncbook/asyncbook/ch02-futures/future"
+
 	"github.com/asyncbook/asyncbook/ch06-echo/tcp"
 )
 
@@ -20,6 +22,16 @@ type pconn struct {
 // newPconn wraps a new connection to key.
 func newPconn(c *tcp.Conn, key string) *pconn {
 	return &pconn{conn: c, key: key, buf: make([]byte, readBufSize)}
+}
+
+// stale reports whether pc, taken from the pool, has something to read
+// before the client has asked it anything: bytes the server sent after
+// its last response, or its close. Either way pc is not fit for another
+// request. A connection whose last read was short is waiting for the
+// reactor's next edge, so the check costs no system call: PollRead is
+// pending, and leaves cx's waker with the reactor for the response.
+func (pc *pconn) stale(cx *future.Context) bool {
+	return pc.conn.PollRead(cx, pc.buf).IsDone()
 }
 
 // ANCHOR: pool

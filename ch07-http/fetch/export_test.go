@@ -1,0 +1,5 @@
+package fetch
+
+// SetTestHookPoll sets the function All's tasks call before each poll of
+// a fetch; nil removes it. Only while no All runs.
+func SetTestHookPoll(f func(url string)) { testHookPoll = f }
