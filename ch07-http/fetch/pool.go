@@ -24,6 +24,8 @@ func newPconn(c *tcp.Conn, key string) *pconn {
 	return &pconn{conn: c, key: key, buf: make([]byte, readBufSize)}
 }
 
+// ANCHOR: stale
+
 // stale reports whether pc, taken from the pool, has something to read
 // before the client has asked it anything: bytes the server sent after
 // its last response, or its close. Either way pc is not fit for another
@@ -33,6 +35,8 @@ func newPconn(c *tcp.Conn, key string) *pconn {
 func (pc *pconn) stale(cx *future.Context) bool {
 	return pc.conn.PollRead(cx, pc.buf).IsDone()
 }
+
+// ANCHOR_END: stale
 
 // ANCHOR: pool
 
