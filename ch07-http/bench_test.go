@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -30,6 +31,36 @@ var benchBody = func() []byte {
 	return b
 }()
 
+// serveBench is the benchmark server's one handler.
+func serveBench(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(benchBody)))
+	w.Write(benchBody)
+}
+
+// benchServerEnv names an environment variable: set to a URL such as
+// http://127.0.0.1:18090, BenchmarkFetch fetches from the server there
+// instead of one in its own process. TestBenchServer is that server.
+const benchServerEnv = "CH07_BENCH_SERVER"
+
+// benchServeEnv names an environment variable: set to an address,
+// TestBenchServer serves the benchmark's answer there until the process
+// is killed. So the server can run in a process (and on a CPU) of its own:
+//
+//	CH07_BENCH_SERVE=127.0.0.1:18090 taskset -c 0 ./ch07-http.test -test.run TestBenchServer &
+//	CH07_BENCH_SERVER=http://127.0.0.1:18090 taskset -c 1 ./ch07-http.test -test.run '^$' -test.bench Fetch
+const benchServeEnv = "CH07_BENCH_SERVE"
+
+// TestBenchServer is BenchmarkFetch's server in a process of its own,
+// when benchServeEnv says where; otherwise it does nothing.
+func TestBenchServer(t *testing.T) {
+	addr := os.Getenv(benchServeEnv)
+	if addr == "" {
+		t.Skip(benchServeEnv + " is not set: no benchmark server to run")
+	}
+	t.Fatal(http.ListenAndServe(addr, http.HandlerFunc(serveBench)))
+}
+
 // BenchmarkFetch fetches 1,000 URLs of a 1 KiB JSON answer from one
 // local net/http server, with the book's client (book; kernel: with
 // -netpoller=false) and with net/http (std), at -c 1, 10 and 100: the
@@ -44,15 +75,15 @@ func BenchmarkFetch(b *testing.B) {
 	if len(benchBody) != 1024 {
 		b.Fatalf("the body is %d bytes, want 1024", len(benchBody))
 	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		w.Header().Set("Content-Length", strconv.Itoa(len(benchBody)))
-		w.Write(benchBody)
-	}))
-	defer srv.Close()
+	base := os.Getenv(benchServerEnv)
+	if base == "" {
+		srv := httptest.NewServer(http.HandlerFunc(serveBench))
+		defer srv.Close()
+		base = srv.URL
+	}
 	urls := make([]string, benchURLs)
 	for i := range urls {
-		urls[i] = fmt.Sprintf("%s/todos/%d", srv.URL, i)
+		urls[i] = fmt.Sprintf("%s/todos/%d", base, i)
 	}
 	for _, c := range []int{1, 10, 100} {
 		for _, client := range clients {
