@@ -3,7 +3,6 @@
 package reactor
 
 import (
-	"os"
 	"sync/atomic"
 	"testing"
 
@@ -19,7 +18,7 @@ func newReactor(t testing.TB) *Reactor {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if inNetpoller {
+	if reactortest.InNetpoller() {
 		if err := r.UseNetpoller(); err != nil {
 			t.Fatal(err)
 		}
@@ -37,14 +36,6 @@ func newReactor(t testing.TB) *Reactor {
 	})
 	return r
 }
-
-// inNetpoller makes newReactor's reactors sleep in Go's netpoller
-// (UseNetpoller). TestSuiteInNetpoller sets it for a second run of the
-// package's tests.
-var inNetpoller = os.Getenv(netpollerEnv) == "1"
-
-// netpollerEnv is the environment variable that sets inNetpoller.
-const netpollerEnv = "REACTOR_TEST_NETPOLLER"
 
 // await is reactortest.Await: a watchdog on done.
 var await = reactortest.Await

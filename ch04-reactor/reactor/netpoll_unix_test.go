@@ -4,40 +4,18 @@ package reactor
 
 import (
 	"bytes"
-	"os"
-	"os/exec"
 	"regexp"
 	"runtime"
 	"testing"
 	"time"
 
+	"github.com/asyncbook/asyncbook/ch04-reactor/reactortest"
 	"golang.org/x/sys/unix"
 )
 
 // TestSuiteInNetpoller runs every test of the package again, in a child
-// process, with each newReactor's reactor sleeping in Go's netpoller: the
-// two ways of sleeping must pass the same tests.
-func TestSuiteInNetpoller(t *testing.T) {
-	if inNetpoller {
-		t.Skip("this is the run in the netpoller")
-	}
-	if testing.Short() {
-		t.Skip("-short: the second run of the suite takes as long as the first")
-	}
-	args := []string{"-test.run=.", "-test.count=1"}
-	if testing.Verbose() {
-		args = append(args, "-test.v")
-	}
-	cmd := exec.Command(os.Args[0], args...)
-	cmd.Env = append(os.Environ(), netpollerEnv+"=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("the tests with UseNetpoller: %v\n%s", err, out)
-	}
-	if !bytes.Contains(out, []byte("PASS")) {
-		t.Fatalf("the tests with UseNetpoller printed no PASS:\n%s", out)
-	}
-}
+// process, with each newReactor's reactor sleeping in Go's netpoller.
+func TestSuiteInNetpoller(t *testing.T) { reactortest.SuiteInNetpoller(t) }
 
 // TestUseNetpollerWakes checks the three ways out of a turn asleep in
 // the netpoller: a descriptor becomes ready, a timer fires, Unpark.

@@ -1,7 +1,8 @@
 // Package reactortest holds what the tests of chapter 4's reactor and of
 // the runtimes built on it share: a watchdog that turns a hang into a
-// clear failure, and (on Unix) a non-blocking pipe. Like net/http's
-// httptest, it is for tests only.
+// clear failure, leak checks, (on Unix) a non-blocking pipe, and a second
+// run of a package's tests with its reactors asleep in Go's netpoller.
+// Like net/http's httptest, it is for tests only.
 package reactortest
 
 import (

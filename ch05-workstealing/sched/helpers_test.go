@@ -207,4 +207,4 @@ func chanDone[T any](ch <-chan T, v *T) <-chan struct{} {
 
 // TestSuiteInNetpoller runs the package's tests again with every
 // runtime's reactor sleeping in Go's netpoller.
-func TestSuiteInNetpoller(t *testing.T) { schedtest.SuiteInNetpoller(t) }
+func TestSuiteInNetpoller(t *testing.T) { reactortest.SuiteInNetpoller(t) }

@@ -5,10 +5,7 @@
 package schedtest
 
 import (
-	"bytes"
 	"errors"
-	"os"
-	"os/exec"
 	"runtime"
 	"testing"
 
@@ -19,8 +16,8 @@ import (
 
 // New starts a runtime of n workers with mk (sched.New, or a variant
 // such as a runtime that does not steal) and shuts it down when the test
-// ends. If the environment variable named by NetpollerEnv is "1" (see
-// SuiteInNetpoller), the runtime's reactor sleeps in Go's netpoller
+// ends. Under reactortest.SuiteInNetpoller (reactortest.InNetpoller),
+// the runtime's reactor sleeps in Go's netpoller
 // (reactor.Reactor.UseNetpoller). A system without a reactor skips the
 // test, saying so. A test that
 // has failed is not shut down: a watchdog may have given up on a task
@@ -34,7 +31,7 @@ func New(t testing.TB, n int, mk func(int) (*sched.Runtime, error)) *sched.Runti
 	if err != nil {
 		t.Fatal(err)
 	}
-	if InNetpoller() {
+	if reactortest.InNetpoller() {
 		if err := rt.Reactor().UseNetpoller(); err != nil {
 			rt.Shutdown()
 			t.Fatal(err)
@@ -64,34 +61,4 @@ func Shutdown(t testing.TB, rt *sched.Runtime) error {
 	}()
 	reactortest.Await(t, done, nil, "Shutdown did not return")
 	return err
-}
-
-// NetpollerEnv names the environment variable that makes New's runtimes
-// sleep in Go's netpoller.
-const NetpollerEnv = "SCHEDTEST_NETPOLLER"
-
-// InNetpoller reports whether New's runtimes sleep in Go's netpoller.
-func InNetpoller() bool { return os.Getenv(NetpollerEnv) == "1" }
-
-// SuiteInNetpoller runs every test of the calling package again, in a
-// child process, with New's runtimes sleeping in Go's netpoller, and
-// fails t if any fails there: a runtime's two ways of sleeping must pass
-// the same tests. It skips in that child, and under -short.
-func SuiteInNetpoller(t *testing.T) {
-	t.Helper()
-	if InNetpoller() {
-		t.Skip("this is the run in the netpoller")
-	}
-	if testing.Short() {
-		t.Skip("-short: the second run of the suite takes as long as the first")
-	}
-	cmd := exec.Command(os.Args[0], "-test.run=.", "-test.count=1")
-	cmd.Env = append(os.Environ(), NetpollerEnv+"=1")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("the tests with UseNetpoller: %v\n%s", err, out)
-	}
-	if !bytes.Contains(out, []byte("PASS")) {
-		t.Fatalf("the tests with UseNetpoller printed no PASS:\n%s", out)
-	}
 }

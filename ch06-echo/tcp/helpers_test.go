@@ -368,4 +368,4 @@ var (
 
 // TestSuiteInNetpoller runs the package's tests again with every
 // runtime's reactor sleeping in Go's netpoller.
-func TestSuiteInNetpoller(t *testing.T) { schedtest.SuiteInNetpoller(t) }
+func TestSuiteInNetpoller(t *testing.T) { reactortest.SuiteInNetpoller(t) }

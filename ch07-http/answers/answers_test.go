@@ -320,4 +320,4 @@ func TestHostsTake(t *testing.T) {
 
 // TestSuiteInNetpoller runs the package's tests again with every
 // runtime asleep in Go's netpoller, as the packages they build on do.
-func TestSuiteInNetpoller(t *testing.T) { schedtest.SuiteInNetpoller(t) }
+func TestSuiteInNetpoller(t *testing.T) { reactortest.SuiteInNetpoller(t) }

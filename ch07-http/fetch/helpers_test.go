@@ -292,4 +292,4 @@ func collect(t testing.TB, seq iter.Seq2[int, fetch.Result], stop func(i int, r 
 
 // TestSuiteInNetpoller runs the package's tests again with every
 // runtime's reactor sleeping in Go's netpoller.
-func TestSuiteInNetpoller(t *testing.T) { schedtest.SuiteInNetpoller(t) }
+func TestSuiteInNetpoller(t *testing.T) { reactortest.SuiteInNetpoller(t) }
