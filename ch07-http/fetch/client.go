@@ -99,7 +99,7 @@ var (
 // says what went wrong. A status of 4xx or 5xx is a response, not an
 // error. Cancelling the future closes its connection.
 func (c *Client) Get(rawURL string) future.Future[future.Result[*Response]] {
-	u, err := c.check(rawURL)
+	u, err := parseURL(rawURL)
 	if err != nil {
 		return future.Ready(future.Err[*Response](&url.Error{Op: "Get", URL: rawURL, Err: err}))
 	}
@@ -107,9 +107,9 @@ func (c *Client) Get(rawURL string) future.Future[future.Result[*Response]] {
 	return within(c, g, c.Timeout, &url.Error{Op: "Get", URL: rawURL, Err: ErrTimeout})
 }
 
-// check parses rawURL, or a Location relative to base, and says why the
-// client cannot fetch it, if it cannot.
-func (c *Client) check(rawURL string) (*url.URL, error) {
+// parseURL parses rawURL, and says why the client cannot fetch it, if it
+// cannot.
+func parseURL(rawURL string) (*url.URL, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return nil, errors.Unwrap(err) // url.Error inside url.Error says it twice
@@ -137,13 +137,14 @@ func checkURL(u *url.URL) error {
 	return nil
 }
 
-// hostPort is the key of u's connections in the idle pool.
-func hostPort(u *url.URL) string {
-	port := u.Port()
-	if port == "" {
-		port = "80"
+// hostPort is u's host and port, the port 80 if u has none, and the
+// key of the connections to them in the idle pool.
+func hostPort(u *url.URL) (key string, port uint16) {
+	p, err := strconv.ParseUint(u.Port(), 10, 16)
+	if err != nil {
+		p = 80 // no port: parseURL has refused any other
 	}
-	return net.JoinHostPort(strings.ToLower(u.Hostname()), port)
+	return net.JoinHostPort(strings.ToLower(u.Hostname()), strconv.Itoa(int(p))), uint16(p)
 }
 
 // ANCHOR: request
@@ -191,7 +192,9 @@ type getting struct {
 	c       *Client
 	u       *url.URL // the URL being fetched now
 	raw     string   // the URL as given to Get
-	hops    int      // redirects followed
+	key     string   // u's host:port, the idle pool's key
+	port    uint16
+	hops    int // redirects followed
 	step    step
 	noPool  bool // a kept connection failed: dial a new one
 	resolve future.Future[future.Result[[]netip.Addr]]
@@ -227,12 +230,11 @@ func (g *getting) Poll(cx *future.Context) future.Poll[future.Result[*Response]]
 			err = g.write(cx)
 		case stepRead:
 			var resp *Response
-			resp, err = g.read(cx)
-			if resp != nil {
-				if r := g.redirect(resp); r != nil {
-					return g.finish(*r)
+			if resp, err = g.read(cx); resp != nil {
+				var final bool
+				if final, err = g.redirect(resp); final {
+					return g.finish(future.Ok(resp))
 				}
-				continue
 			}
 		}
 		if err == errPending {
@@ -286,8 +288,9 @@ func (g *getting) Cancel() {
 // would stall every task queued behind it.
 func (g *getting) start(cx *future.Context) error {
 	g.req, g.sent = g.c.request(g.u), 0
+	g.key, g.port = hostPort(g.u)
 	for !g.noPool {
-		if g.pc = g.c.idle.get(hostPort(g.u)); g.pc == nil {
+		if g.pc = g.c.idle.get(g.key); g.pc == nil {
 			break
 		}
 		if !g.pc.stale(cx) {
@@ -346,11 +349,7 @@ func (g *getting) connect(cx *future.Context) error {
 			if g.next == len(g.addrs) {
 				return g.dialErr
 			}
-			port, _ := strconv.ParseUint(g.u.Port(), 10, 16)
-			if port == 0 {
-				port = 80
-			}
-			ap := netip.AddrPortFrom(g.addrs[g.next].Unmap(), uint16(port))
+			ap := netip.AddrPortFrom(g.addrs[g.next].Unmap(), g.port)
 			g.next++
 			g.dial = within(g.c, tcp.DialAddr(g.c.rt.Reactor(), ap), g.c.ConnectTimeout, ErrConnectTimeout)
 		}
@@ -360,7 +359,7 @@ func (g *getting) connect(cx *future.Context) error {
 		}
 		g.dial = nil
 		if r.Err == nil {
-			g.pc = newPconn(r.Value, hostPort(g.u))
+			g.pc = newPconn(r.Value, g.key)
 			g.step = stepWrite
 			return nil
 		}
@@ -445,32 +444,27 @@ func (g *getting) retry(err error) error {
 
 // ANCHOR: redirect
 
-// redirect looks at a whole response: if it sends the client elsewhere,
-// and the limit allows, the Get goes on there and redirect returns nil;
-// else it returns what the Get is done with.
-func (g *getting) redirect(resp *Response) *future.Result[*Response] {
+// redirect looks at a whole response: final if it is the Get's answer;
+// else, if the limit allows, the Get goes on at its Location, and if
+// not, err says why not.
+func (g *getting) redirect(resp *Response) (final bool, err error) {
 	loc := resp.Header.Get("Location")
 	if !isRedirect(resp.StatusCode) || loc == "" || g.c.MaxRedirects <= 0 {
 		resp.URL, resp.Redirects = g.u, g.hops
-		r := future.Ok(resp)
-		return &r
-	}
-	fail := func(err error) *future.Result[*Response] {
-		r := future.Err[*Response](g.fail(err))
-		return &r
+		return true, nil
 	}
 	if g.hops == g.c.MaxRedirects {
-		return fail(fmt.Errorf("stopped after %d redirects", g.hops))
+		return false, fmt.Errorf("stopped after %d redirects", g.hops)
 	}
 	next, err := g.u.Parse(loc)
 	if err != nil {
-		return fail(fmt.Errorf("bad Location %q: %v", loc, errors.Unwrap(err)))
+		return false, fmt.Errorf("bad Location %q: %v", loc, errors.Unwrap(err))
 	}
 	if err := checkURL(next); err != nil {
-		return fail(fmt.Errorf("redirect to %s: %w", next, err))
+		return false, fmt.Errorf("redirect to %s: %w", next, err)
 	}
 	g.u, g.hops, g.noPool, g.ps, g.step = next, g.hops+1, false, nil, stepStart
-	return nil
+	return false, nil
 }
 
 // ANCHOR_END: redirect

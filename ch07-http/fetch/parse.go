@@ -67,7 +67,6 @@ type parser struct {
 	cr        bool   // line ended in CR so far: expect LF
 	header    int    // header bytes seen, against maxHeader
 	remain    int64  // bytes left in a Content-Length body or a chunk
-	chunked   bool
 	keepAlive bool
 	resp      *Response
 }
@@ -364,7 +363,7 @@ func (p *parser) endHeader() error {
 		if !strings.EqualFold(strings.Join(te, ","), "chunked") {
 			return protoErr("unsupported Transfer-Encoding %q", strings.Join(te, ", "))
 		}
-		p.chunked, p.state = true, stChunkSize
+		p.state = stChunkSize
 		if len(cl) > 0 || r.Proto == "HTTP/1.0" {
 			// A smuggling attempt, or a broken proxy: RFC 9112, section
 			// 6.1, has the client read this message and then close.
