@@ -37,18 +37,7 @@ const stallLimit = reactortest.StallLimit
 
 // testSeed returns the seed of t's random numbers, and prints it if t
 // fails, so that the failing run can be repeated with -tcp.seed.
-func testSeed(t testing.TB) uint64 {
-	s := *seedFlag
-	if s == 0 {
-		s = rand.Uint64()
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("random seed %d: rerun with -tcp.seed=%d", s, s)
-		}
-	})
-	return s
-}
+func testSeed(t testing.TB) uint64 { return reactortest.Seed(t, *seedFlag, "tcp.seed") }
 
 // newRT returns a runtime of n workers that is shut down when t ends.
 func newRT(t testing.TB, n int) *sched.Runtime {

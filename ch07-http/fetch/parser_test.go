@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/asyncbook/asyncbook/ch04-reactor/reactortest"
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 )
@@ -21,18 +22,7 @@ var seedFlag = flag.Uint64("fetch.seed", 0, "seed of the parser tests' random sp
 
 // testSeed returns the seed of t's random splits, and prints it if t
 // fails, so that the failing run can be repeated with -fetch.seed.
-func testSeed(t testing.TB) uint64 {
-	s := *seedFlag
-	if s == 0 {
-		s = rand.Uint64()
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("random seed %d: rerun with -fetch.seed=%d", s, s)
-		}
-	})
-	return s
-}
+func testSeed(t testing.TB) uint64 { return reactortest.Seed(t, *seedFlag, "fetch.seed") }
 
 // The parser's default limits, the Client's.
 const (
