@@ -647,6 +647,22 @@ func TestServeBadAddr(t *testing.T) {
 	}
 }
 
+// TestServePortInUse: a port another socket holds is one line on stderr
+// and status 1.
+func TestServePortInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	addr := ln.Addr().String()
+	r := runProg(t, "", "-serve", addr)
+	want := "ch07-http: listen tcp " + addr + ": bind: address already in use\n"
+	if r.code != 1 || r.stdout != "" || r.stderr != want {
+		t.Errorf("want exit status 1 and stderr %q; got\n%v", want, r)
+	}
+}
+
 // lineWatch is a writer whose first line a test can wait for.
 type lineWatch struct {
 	reactortest.LockedBuffer

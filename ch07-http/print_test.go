@@ -108,3 +108,19 @@ func TestPrinterWidth(t *testing.T) {
 		t.Errorf("width %d, want %d", p.width, maxNameWidth)
 	}
 }
+
+// TestPrintable: a name with invalid UTF-8 or a byte a terminal would
+// act on is printed quoted, with those bytes escaped; any other as is.
+func TestPrintable(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"http://a/b", "http://a/b"},
+		{"http://a/héllo", "http://a/héllo"},
+		{"http://a/\xff", `"http://a/\xff"`},
+		{"http://a/\x1b[2J", `"http://a/\x1b[2J"`},
+		{"http://a/\tb", `"http://a/\tb"`},
+	} {
+		if got := printable(c.in); got != c.want {
+			t.Errorf("printable(%q) = %s, want %s", c.in, got, c.want)
+		}
+	}
+}
