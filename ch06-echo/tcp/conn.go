@@ -127,8 +127,11 @@ func (c *Conn) ready(cx *future.Context, dir waitDir) (bool, error) {
 // has been read, or with another error; or Pending, with cx's waker left
 // with the reactor. p is used only during the call, so a task may poll
 // with a different buffer each time, or with a buffer it takes from a pool
-// only for the call.
-func (c *Conn) PollRead(cx *future.Context, p []byte) future.Poll[future.Result[int]] {
+// only for the call. It waits for an edge only after a read has found
+// the socket empty (EAGAIN), never after a short read.
+func (c *Conn) PollRead(
+	cx *future.Context, p []byte,
+) future.Poll[future.Result[int]] {
 	for {
 		if ok, err := c.ready(cx, forRead); !ok {
 			return future.Pending[future.Result[int]]()
@@ -145,15 +148,11 @@ func (c *Conn) PollRead(cx *future.Context, p []byte) future.Poll[future.Result[
 		case n == 0 && len(p) > 0:
 			return future.Done(future.Err[int](io.EOF))
 		}
+		// A short read does not make the next call wait for an edge:
+		// bytes that arrive during the read are queued before it
+		// returns, and their edge reaches the reactor only at its next
+		// turn. Only EAGAIN proves the socket empty.
 		c.moved()
-		if n < len(p) && !c.reg.ReadClosed() {
-			// A short read emptied the socket: wait for the next edge
-			// without first reading again only to be told EAGAIN.
-			// Unless the peer's FIN (or a reset) came in the same edge
-			// as the bytes: then no edge is left, and the next read
-			// must go and find it.
-			c.rwait = true
-		}
 		return future.Done(future.Ok(n))
 	}
 }
