@@ -58,11 +58,11 @@ const (
 
 // checkOptions are the options a check comment gives the fence after it.
 type checkOptions struct {
-	line      int  // of the comment, 1-based; 0 if the fence has none
-	skip      bool // a console block that is not run
-	unordered bool // a console block whose lines are a multiset
-	diagram   bool // a picture, not program output
-	sketch    bool // code or commands the reader writes, not program output
+	line      int    // of the comment, 1-based; 0 if the fence has none
+	skip      bool   // a console block that is not run
+	unordered bool   // a console block whose lines are a multiset
+	diagram   bool   // a picture, not program output
+	sketch    bool   // code or commands the reader writes, not program output
 	try       *tryIt // a console block that runs the program changed so
 }
 
