@@ -100,7 +100,8 @@ func countdownByHand() {
 	f := &countdown{left: 2}
 	for poll := 1; ; poll++ {
 		p := f.Poll(cx)
-		fmt.Fprintf(out, "main: poll %d returned %v (wake-ups so far: %d)\n", poll, p, wakes)
+		fmt.Fprintf(out, "main: poll %d returned %v (wake-ups so far: %d)\n",
+			poll, p, wakes)
 		if p.IsDone() {
 			return
 		}
@@ -123,7 +124,7 @@ type deadline struct {
 	name string
 	at   time.Time
 
-	mu      sync.Mutex   // guards the rest: the timer fires on another goroutine
+	mu      sync.Mutex   // guards the rest: the timer fires elsewhere
 	waker   future.Waker // the waker from the latest Pending poll
 	timer   *time.Timer  // armed on the first Pending poll
 	stopped bool         // Cancel stopped the timer before it fired
@@ -180,14 +181,16 @@ func (d *deadline) Cancel() {
 // ignores every wake-up: the loop does not wait for one, it just polls
 // again. Every poll but the last is wasted.
 func deadlineBusy() {
-	fmt.Fprintf(out, "\n3. A deadline %v ahead, busy-polled with the NoopWaker\n", deadlineIn)
+	fmt.Fprintf(out, "\n3. A deadline %v ahead, "+
+		"busy-polled with the NoopWaker\n", deadlineIn)
 	cx := future.NewContext(future.NoopWaker)
 	f := newDeadline("deadline", deadlineIn)
 	polls := 1
 	for !f.Poll(cx).IsDone() {
 		polls++
 	}
-	fmt.Fprintf(out, "main: Done after %d polls, all but the last wasted\n", polls)
+	fmt.Fprintf(out, "main: Done after %d polls, all but the last wasted\n",
+		polls)
 }
 
 // ANCHOR_END: busy
@@ -200,7 +203,8 @@ func deadlineBusy() {
 func deadlineWoken() {
 	fmt.Fprintf(out, "\n4. The same deadline, driven by its waker\n")
 	polls := pollWithWaker(newDeadline("deadline", deadlineIn))
-	fmt.Fprintf(out, "main: Done after %d polls: one to arm the timer, one to finish\n", polls)
+	fmt.Fprintf(out, "main: Done after %d polls: "+
+		"one to arm the timer, one to finish\n", polls)
 }
 
 // pollWithWaker polls f until it is done, waiting between polls for f to
@@ -240,7 +244,8 @@ func selectWoken() {
 	far.mu.Lock()
 	stopped := far.stopped
 	far.mu.Unlock()
-	fmt.Fprintf(out, "main: Done after %d polls; Cancel stopped the far timer: %v\n", polls, stopped)
+	fmt.Fprintf(out, "main: Done after %d polls; "+
+		"Cancel stopped the far timer: %v\n", polls, stopped)
 }
 
 // ANCHOR_END: select-demo
