@@ -532,7 +532,10 @@ func checkOutput(blk *outputBlock, run runner) []problem {
 		if blk.unordered {
 			mode = " (any order)"
 		}
-		return []problem{{blk.file, blk.line, fmt.Sprintf("$ %s: the book shows other output than the program prints%s (-book +program):\n%s", shell, mode, diff)}}
+		if blk.cmd.Try == nil {
+			mode += " (-book +program)"
+		}
+		return []problem{{blk.file, blk.line, fmt.Sprintf("$ %s: the book shows other output than the program prints%s:\n%s", shell, mode, diff)}}
 	}
 	return nil
 }

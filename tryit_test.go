@@ -31,9 +31,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
-
-	"github.com/google/go-cmp/cmp"
 )
 
 // A tryIt is the change a page invites the reader to make: edits to one
@@ -223,5 +223,12 @@ func compareTry(want, got []string) (diff string, ok bool) {
 	if m[0][0] {
 		return "", true
 	}
-	return cmp.Diff(want, got), false
+	// A diff of a pattern against a goroutine trace reads badly: show
+	// both, the output cut to its first and last lines.
+	shown := got
+	if len(got) > 40 {
+		shown = append(append(slices.Clone(got[:20]), "[... "+strconv.Itoa(len(got)-40)+" lines ...]"), got[len(got)-20:]...)
+	}
+	return fmt.Sprintf("the block (\"...\" is any lines):\n\t%s\nthe program printed:\n\t%s\n",
+		strings.Join(want, "\n\t"), strings.Join(shown, "\n\t")), false
 }
