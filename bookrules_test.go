@@ -202,7 +202,6 @@ func (c *checker) checkWidth(where string, f *fence, kind string) {
 func (c *checker) checkListing(page string, lines []string, f *fence) {
 	where := c.rel(page)
 	file, n := "", 0
-	var shown []string // the listing's lines, for the width rule
 	for i, l := range f.body {
 		arg, _ := includeTarget(l)
 		target := strings.Fields(arg)
@@ -219,7 +218,6 @@ func (c *checker) checkListing(page string, lines []string, f *fence) {
 		}
 		file = rel
 		n += len(got)
-		shown = append(shown, got...)
 		c.checkGoWidth(where, f.line+1+i, rel, got)
 	}
 
