@@ -88,7 +88,7 @@ func (c *checker) parseCheckOptions(where string, lines []string, f *fence) (che
 	switch opts[0] {
 	case "long":
 		c.report(where, o.line, "<!-- check: long --> is gone: no listing may be over %d lines; split it at function boundaries, with prose between the pieces, and drop the comment", maxListing)
-		return o, false
+		return o, true // and check the block as if it were not there
 	case "try":
 		t, err := parseTry(strings.TrimSpace(m[1])[len("try"):])
 		if err != nil {
