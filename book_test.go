@@ -94,6 +94,7 @@ type command struct {
 	Args      []string // arguments after the program's path
 	Stdin     []byte   // from a `printf '...' |` prefix
 	StdinFile string   // from a `< FILE` suffix: slash-separated, relative to the root
+	Try       *tryIt   // from <!-- check: try ... -->: the program is built changed so
 }
 
 // A runner runs c and returns everything the program wrote to stdout and
@@ -196,7 +197,9 @@ func (c *checker) checkPage(page string) {
 		return
 	}
 	c.checkIncludes(page, string(data))
-	c.checkBlocks(page, splitLines(string(data)))
+	lines := splitLines(string(data))
+	c.checkBlocks(page, lines)
+	c.checkAsides(page, lines)
 }
 
 // checkIncludes checks every include in the page text: its file exists in
@@ -314,6 +317,12 @@ func (c *checker) consoleBlock(where string, f *fence, opts checkOptions) {
 			c.report(where, cmdLine, "$ %s: no such file %s", shell, cmd.StdinFile)
 			return
 		}
+	}
+	if opts.try != nil {
+		if !c.checkTry(where, opts.line, opts.try) {
+			return
+		}
+		cmd.Try = opts.try
 	}
 	c.blocks = append(c.blocks, &outputBlock{
 		file: where, line: cmdLine, shell: shell, cmd: cmd,
@@ -496,9 +505,16 @@ func printfFormat(format string) ([]byte, error) {
 // checkOutput runs an output block with run and compares what the program
 // prints with what the block shows.
 func checkOutput(blk *outputBlock, run runner) []problem {
+	shell := blk.shell
+	if blk.cmd.Try != nil {
+		shell += " (try it: " + blk.cmd.Try.String() + ")"
+	}
 	out, code, err := run(blk.cmd)
+	if errors.Is(err, errTimedOut) && blk.cmd.Try != nil {
+		return []problem{{blk.file, blk.line, fmt.Sprintf("$ %s: the changed program hangs, and the page shows it ending: %v", shell, err)}}
+	}
 	if err != nil {
-		return []problem{{blk.file, blk.line, fmt.Sprintf("$ %s: %v", blk.shell, err)}}
+		return []problem{{blk.file, blk.line, fmt.Sprintf("$ %s: %v", shell, err)}}
 	}
 	got := string(out)
 	if code != 0 {
@@ -507,12 +523,19 @@ func checkOutput(blk *outputBlock, run runner) []problem {
 		}
 		got += fmt.Sprintf("exit status %d\n", code)
 	}
-	if diff, ok := compareOutput(blk.want, splitLines(got), blk.unordered); !ok {
+	compare := func() (string, bool) { return compareOutput(blk.want, splitLines(got), blk.unordered) }
+	if blk.cmd.Try != nil {
+		compare = func() (string, bool) { return compareTry(blk.want, splitLines(got)) }
+	}
+	if diff, ok := compare(); !ok {
 		mode := ""
 		if blk.unordered {
 			mode = " (any order)"
 		}
-		return []problem{{blk.file, blk.line, fmt.Sprintf("$ %s: the book shows other output than the program prints%s (-book +program):\n%s", blk.shell, mode, diff)}}
+		if blk.cmd.Try == nil {
+			mode += " (-book +program)"
+		}
+		return []problem{{blk.file, blk.line, fmt.Sprintf("$ %s: the book shows other output than the program prints%s:\n%s", shell, mode, diff)}}
 	}
 	return nil
 }
@@ -668,6 +691,13 @@ func programRunner(root string) runner {
 		exe, err := programPath(c.Dir)
 		if err != nil {
 			return nil, 0, err
+		}
+		if c.Try != nil {
+			var cleanup func()
+			if exe, cleanup, err = buildTry(root, c); err != nil {
+				return nil, 0, err
+			}
+			defer cleanup()
 		}
 		out, code, err := runProgram(root, exe, c, timeBudget(blockTimeout))
 		if errors.Is(err, errTimedOut) {

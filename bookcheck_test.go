@@ -77,10 +77,14 @@ var unpack = mdbooktest.Unpack
 // program in directory DIR, DIR.out is its output and DIR.exit (if present)
 // its exit code. If DIR.args is present, its lines are the arguments the
 // program must get; if DIR.stdin is present, its bytes are the stdin the
-// program must get. Either mismatch is an error.
+// program must get. Either mismatch is an error. A try-it's run plays
+// back DIR.try.out and DIR.try.exit instead.
 func fakeRunner(root string) runner {
 	return func(c command) ([]byte, int, error) {
 		fake := filepath.Join(root, "fake", c.Dir)
+		if c.Try != nil {
+			fake += ".try" // the program as a try-it changes it
+		}
 		out, err := os.ReadFile(fake + ".out")
 		if err != nil {
 			return nil, 0, fmt.Errorf("fake runner: %v", err)
@@ -315,6 +319,16 @@ partial output
 ch01-tiny: failing
 exit status 3
 ` + "```" + `
+
+<!-- check: try ch01-tiny/main.go replace 'time.Sleep(time.Hour)' '_ = time.Hour; select {}' -->
+` + "```console" + `
+$ go run ./ch01-tiny hang
+fatal error: all goroutines are asleep - deadlock!
+
+goroutine 1 [select (no cases)]:
+...
+exit status 2
+` + "```" + `
 `
 
 // TestCheckRealRunner builds a tiny program and checks a book of its output
@@ -340,12 +354,24 @@ func TestCheckRealRunner(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		exe += ".exe"
 	}
-	run := func(c command) ([]byte, int, error) {
-		if c.Dir != "ch01-tiny" {
-			return nil, 0, fmt.Errorf("no program ./%s", c.Dir)
+	runFor := func(timeout time.Duration) runner {
+		return func(c command) ([]byte, int, error) {
+			if c.Dir != "ch01-tiny" {
+				return nil, 0, fmt.Errorf("no program ./%s", c.Dir)
+			}
+			exe := exe
+			if c.Try != nil {
+				var cleanup func()
+				var err error
+				if exe, cleanup, err = buildTry(root, c); err != nil {
+					return nil, 0, err
+				}
+				defer cleanup()
+			}
+			return runProgram(root, exe, c, timeout)
 		}
-		return runProgram(root, exe, c, time.Minute)
 	}
+	run := runFor(time.Minute)
 
 	for _, p := range checkBook(filepath.Join(root, "book"), run) {
 		t.Errorf("good book: %s", p)
@@ -371,4 +397,18 @@ func TestCheckRealRunner(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "timed out after 200ms") {
 		t.Fatalf("running a program that hangs: err = %v, want a time-out", err)
 	}
+
+	// So is a try-it whose changed program hangs, where the page shows
+	// it ending: the problem says so.
+	try, err := parseTry(`ch01-tiny/main.go replace 'time.Sleep(time.Hour)' 'time.Sleep(time.Hour); println()'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blk := &outputBlock{file: "book/run.md", line: 1, shell: "go run ./ch01-tiny hang",
+		cmd: command{Dir: "ch01-tiny", Args: []string{"hang"}, Try: try}, want: []string{"exit status 2"}}
+	ps := checkOutput(blk, runFor(time.Second))
+	if len(ps) != 1 || !strings.Contains(ps[0].msg, "the changed program hangs, and the page shows it ending: timed out after 1s") {
+		t.Fatalf("a try-it that hangs: got problems %q, want one saying it hangs", ps)
+	}
+	t.Logf("the try-it that hangs is reported as:\n%s", ps[0])
 }

@@ -10,24 +10,36 @@ package asyncbook_test
 //     <!-- check: diagram --> or <!-- check: sketch --> on the line right
 //     before its fence. Anything else is an error.
 //   - A listing is at most maxListing lines once its includes are expanded
-//     and anchor lines dropped, unless marked <!-- check: long REASON -->.
-//     Its caption, the nearest non-blank line above the fence (or above
+//     and anchor lines dropped, with no exception (the old
+//     <!-- check: long REASON --> is an error), and each of its lines is at
+//     most maxGoWidth columns, tabs expanded to tabWidth as the rendered
+//     book shows them (see TestTabWidthIsTheRenderers). Its caption, the nearest non-blank line above the fence (or above
 //     its check comment), is exactly <p class="caption">PATH</p>, PATH the
 //     included file relative to the repository root, with a blank line
 //     after it.
 //   - Every line of a diagram block and of a console block is at most
 //     maxWidth runes.
+//   - A chapter page from chapter asidesFrom on (book/chNN-*.md, NN >=
+//     asidesFrom) has at least minAsides asides: blockquotes whose first
+//     line starts with a bold lead-in, `> **Aside: ...** ...`.
+//   - A console block marked <!-- check: try FILE EDIT... --> is a "try
+//     it": the program with FILE changed as the page invites the reader to
+//     change it (tryit_test.go).
 //   - In every Go file the book includes, no anchor marker is part of a doc
 //     comment, or of a declaration go doc prints whole (type, const and var
 //     declarations), so go doc never shows one.
 
 import (
+	"fmt"
 	"go/ast"
 	"go/parser"
 	gotoken "go/token"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -38,19 +50,23 @@ import (
 const (
 	maxListing = 40 // lines in a listing
 	maxWidth   = 72 // runes in a line of a diagram or console block
+	maxGoWidth = 80 // columns in a line of a listing, tabs expanded
+	tabWidth   = 4  // columns a tab takes in a listing: book.css's tab-size
+	asidesFrom = 4  // the first chapter whose page must have minAsides
+	minAsides  = 2  // asides on each of those pages
 )
 
 // checkOptions are the options a check comment gives the fence after it.
 type checkOptions struct {
-	line      int  // of the comment, 1-based; 0 if the fence has none
-	skip      bool // a console block that is not run
-	unordered bool // a console block whose lines are a multiset
-	long      bool // a listing allowed over maxListing lines
-	diagram   bool // a picture, not program output
-	sketch    bool // code or commands the reader writes, not program output
+	line      int    // of the comment, 1-based; 0 if the fence has none
+	skip      bool   // a console block that is not run
+	unordered bool   // a console block whose lines are a multiset
+	diagram   bool   // a picture, not program output
+	sketch    bool   // code or commands the reader writes, not program output
+	try       *tryIt // a console block that runs the program changed so
 }
 
-const wantOptions = "want unordered, skip REASON, long REASON, diagram or sketch"
+const wantOptions = "want unordered, skip REASON, diagram, sketch or try FILE EDIT..."
 
 // parseCheckOptions reads the check comment on the line before the fence f,
 // if there is one. It reports a malformed comment and returns false.
@@ -70,12 +86,23 @@ func (c *checker) parseCheckOptions(where string, lines []string, f *fence) (che
 		return o, false
 	}
 	switch opts[0] {
-	case "skip", "long":
-		if len(opts) == 1 {
-			c.report(where, o.line, "<!-- check: %s --> needs a reason: <!-- check: %s REASON -->", opts[0], opts[0])
+	case "long":
+		c.report(where, o.line, "<!-- check: long --> is gone: no listing may be over %d lines; split it at function boundaries, with prose between the pieces, and drop the comment", maxListing)
+		return o, true // and check the block as if it were not there
+	case "try":
+		t, err := parseTry(strings.TrimSpace(m[1])[len("try"):])
+		if err != nil {
+			c.report(where, o.line, "<!-- check: try -->: %v", err)
 			return o, false
 		}
-		o.skip, o.long = opts[0] == "skip", opts[0] == "long"
+		o.try = t
+		return o, true
+	case "skip":
+		if len(opts) == 1 {
+			c.report(where, o.line, "<!-- check: skip --> needs a reason: <!-- check: skip REASON -->")
+			return o, false
+		}
+		o.skip = true
 		return o, true
 	case "diagram", "sketch":
 		if len(opts) > 1 {
@@ -145,23 +172,16 @@ func (c *checker) fencedBlock(page string, lines []string, f *fence) {
 			c.checkWidth(where, f, "console")
 		}
 	case listing:
-		if opts.skip || opts.unordered {
-			c.report(where, opts.line, "skip and unordered are for ```console blocks; this block is a listing")
+		if opts.skip || opts.unordered || opts.try != nil {
+			c.report(where, opts.line, "skip, unordered and try are for ```console blocks; this block is a listing")
 		}
-		c.checkListing(page, lines, f, opts)
+		c.checkListing(page, lines, f)
 	case console:
-		if opts.long {
-			c.report(where, opts.line, "<!-- check: long --> is for listings (blocks of only {{#include}} lines)")
-			return
-		}
 		c.checkWidth(where, f, "console")
 		c.consoleBlock(where, f, opts)
 	default:
-		switch {
-		case opts.long:
-			c.report(where, opts.line, "<!-- check: long --> is for listings (blocks of only {{#include}} lines)")
-		case opts.skip || opts.unordered:
-			c.report(where, opts.line, "skip and unordered are for ```console blocks")
+		if opts.skip || opts.unordered || opts.try != nil {
+			c.report(where, opts.line, "skip, unordered and try are for ```console blocks")
 		}
 		c.report(where, f.line, "unmarked code block: a block is a listing (only {{#include}} lines), checked output (```console, `$ go run ./DIR ...`), or marked <!-- check: diagram --> or <!-- check: sketch --> on the line before its fence")
 	}
@@ -176,9 +196,10 @@ func (c *checker) checkWidth(where string, f *fence, kind string) {
 	}
 }
 
-// checkListing checks a listing: one file, its caption, and its length.
-// Includes that do not resolve are reported by checkIncludes and skipped here.
-func (c *checker) checkListing(page string, lines []string, f *fence, opts checkOptions) {
+// checkListing checks a listing: one file, its caption, its length and
+// its width. Includes that do not resolve are reported by checkIncludes and
+// skipped here.
+func (c *checker) checkListing(page string, lines []string, f *fence) {
 	where := c.rel(page)
 	file, n := "", 0
 	for i, l := range f.body {
@@ -197,11 +218,12 @@ func (c *checker) checkListing(page string, lines []string, f *fence, opts check
 		}
 		file = rel
 		n += len(got)
+		c.checkGoWidth(where, f.line+1+i, rel, got)
 	}
 
-	top := f.line // 1-based line of the fence, or of its check comment
-	if opts.line != 0 {
-		top = opts.line
+	top := f.line // 1-based line of the fence, or of a check comment above it
+	if top >= 2 && checkComment.MatchString(lines[top-2]) {
+		top-- // a listing takes no check comment, but one is reported already
 	}
 	caption := `<p class="caption">` + file + `</p>`
 	above := top - 1 // 1-based line just above top
@@ -217,11 +239,92 @@ func (c *checker) checkListing(page string, lines []string, f *fence, opts check
 		c.report(where, above, "put a blank line between the caption and the listing")
 	}
 
-	switch {
-	case n > maxListing && !opts.long:
-		c.report(where, f.line, "listing is %d lines, over %d: split it at function boundaries with prose between the pieces, or mark it <!-- check: long REASON -->", n, maxListing)
-	case n <= maxListing && opts.long:
-		c.report(where, opts.line, "listing is %d lines, not over %d: drop <!-- check: long -->", n, maxListing)
+	if n > maxListing {
+		c.report(where, f.line, "listing is %d lines, over %d: split it at function boundaries with prose between the pieces", n, maxListing)
+	}
+}
+
+// checkGoWidth reports each of got, the lines one include (on line
+// incLine of the page where) shows from the file rel, that is wider than
+// maxGoWidth columns once its tabs are expanded; it names the line in
+// rel too, found by matching got against the file in order.
+func (c *checker) checkGoWidth(where string, incLine int, rel string, got []string) {
+	var src []string // rel's lines, read only if a line is too wide
+	next := 0        // where in src to look for the next wide line
+	for _, l := range got {
+		w := columns(l)
+		if w <= maxGoWidth {
+			continue
+		}
+		at := rel
+		if src == nil {
+			src, _ = mdbook.ReadLines(filepath.Join(c.root, filepath.FromSlash(rel)))
+		}
+		if i := slices.Index(src[min(next, len(src)):], l); i >= 0 {
+			next += i
+			at = fmt.Sprintf("%s:%d", rel, next+1)
+			next++
+		}
+		c.report(where, incLine, "listing line from %s is %d columns wide (a tab is %d), over %d: wrap it: %s", at, w, tabWidth, maxGoWidth, strings.TrimSpace(l))
+	}
+}
+
+// columns returns how many columns l takes on the rendered page: a rune
+// is one, and a tab runs to the next multiple of tabWidth.
+func columns(l string) int {
+	n := 0
+	for _, r := range l {
+		if r == '\t' {
+			n += tabWidth - n%tabWidth
+			continue
+		}
+		n++
+	}
+	return n
+}
+
+// asideStart matches the first line of an aside: a blockquote that opens
+// with a bold lead-in.
+var asideStart = regexp.MustCompile(`^ {0,3}> ?\*\*\S`)
+
+// chapterPage matches a chapter page's file name and captures its number.
+var chapterPage = regexp.MustCompile(`^ch([0-9]+)-.*\.md$`)
+
+// checkAsides reports a chapter page from chapter asidesFrom on that has
+// fewer than minAsides asides. A blockquote inside a fenced block does not
+// count, nor one whose first line has no bold lead-in.
+func (c *checker) checkAsides(page string, lines []string) {
+	m := chapterPage.FindStringSubmatch(filepath.Base(page))
+	if m == nil {
+		return
+	}
+	if n, _ := strconv.Atoi(m[1]); n < asidesFrom {
+		return
+	}
+	count, fenceMark, prevQuote := 0, "", false
+	for _, l := range lines {
+		trimmed := strings.TrimLeft(l, " ")
+		if run := fenceRun(trimmed); run != "" {
+			switch {
+			case fenceMark == "":
+				fenceMark = run
+			case strings.HasPrefix(run, fenceMark) && strings.TrimSpace(trimmed[len(run):]) == "":
+				fenceMark = ""
+			}
+			prevQuote = false
+			continue
+		}
+		if fenceMark != "" {
+			continue
+		}
+		quote := strings.HasPrefix(trimmed, ">") && len(l)-len(trimmed) <= 3
+		if quote && !prevQuote && asideStart.MatchString(l) {
+			count++
+		}
+		prevQuote = quote
+	}
+	if count < minAsides {
+		c.report(c.rel(page), 1, "the page has %d asides, under %d for a chapter from chapter %d on: an aside is a blockquote whose first line starts with a bold lead-in, > **Aside: TITLE.** TEXT", count, minAsides, asidesFrom)
 	}
 }
 
@@ -297,6 +400,23 @@ func (c *checker) docAnchors(p string) {
 				}
 			}
 		}
+	}
+}
+
+// TestTabWidthIsTheRenderers checks that the width rule for listings
+// expands tabs as the rendered book shows them: the tab-size that
+// cmd/book's style sheet gives a listing (main pre) is tabWidth.
+func TestTabWidthIsTheRenderers(t *testing.T) {
+	css, err := os.ReadFile(filepath.Join("cmd", "book", "assets", "book.css"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?s)main pre \{[^}]*?tab-size:\s*([0-9]+)`).FindSubmatch(css)
+	if m == nil {
+		t.Fatal("cmd/book/assets/book.css: no tab-size in the main pre rule; a browser shows a tab 8 wide then")
+	}
+	if n, _ := strconv.Atoi(string(m[1])); n != tabWidth {
+		t.Errorf("book.css sets tab-size %d for listings, the checker expands tabs to %d: make them agree", n, tabWidth)
 	}
 }
 

@@ -32,8 +32,10 @@ func TestAnswerPoolRounds(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got, want := time.Since(start), time.Duration(rounds)*latency; got != want {
-				t.Errorf("-j %d: took %v, want %d rounds = %v", j, got, rounds, want)
+			got := time.Since(start)
+			if want := time.Duration(rounds) * latency; got != want {
+				t.Errorf("-j %d: took %v, want %d rounds = %v",
+					j, got, rounds, want)
 			}
 		})
 	}
@@ -58,7 +60,8 @@ func TestAnswerScannerBuffer(t *testing.T) {
 	if err := scan(strings.Repeat("x", max-1)); err != nil {
 		t.Errorf("a line of max-1 bytes: %v", err)
 	}
-	if err := scan(strings.Repeat("x", max)); !errors.Is(err, bufio.ErrTooLong) {
+	err := scan(strings.Repeat("x", max))
+	if !errors.Is(err, bufio.ErrTooLong) {
 		t.Errorf("a line of max bytes: %v, want bufio.ErrTooLong", err)
 	}
 	var out bytes.Buffer

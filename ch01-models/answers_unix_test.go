@@ -37,7 +37,8 @@ func TestAnswerBlockedReadsNeedThreads(t *testing.T) {
 		wg.Go(func() {
 			inRead.Add(1)
 			var b [1]byte
-			syscall.Read(fds[0], b[:]) // blocks this thread until the write end closes
+			// Blocks this thread until the write end closes.
+			syscall.Read(fds[0], b[:])
 		})
 	}
 	// n reads hold n threads, and this goroutine runs on one more; if the
@@ -47,7 +48,7 @@ func TestAnswerBlockedReadsNeedThreads(t *testing.T) {
 		if time.Now().After(deadline) {
 			syscall.Close(fds[1])
 			wg.Wait()
-			t.Fatalf("after 10s: %d goroutines started, %d threads made; want %d and at least %d",
+			t.Fatalf("after 10s: %d goroutines, %d threads; want %d, >= %d",
 				inRead.Load(), created.Count(), n, n+1)
 		}
 		runtime.Gosched()
@@ -69,11 +70,13 @@ func TestAnswerSleepsNeedNoThreads(t *testing.T) {
 	for i := range inputs {
 		inputs[i] = memInput("x\n")
 	}
-	if err := threads(inputs, io.Discard, options{latency: 50 * time.Millisecond}); err != nil {
+	o := options{latency: 50 * time.Millisecond}
+	if err := threads(inputs, io.Discard, o); err != nil {
 		t.Fatal(err)
 	}
 	if made := created.Count() - before; made >= n/2 {
-		t.Errorf("%d sleeping goroutines made %d threads; sleeping should hold none", n, made)
+		t.Errorf("%d sleeping goroutines made %d threads; "+
+			"sleeping should hold none", n, made)
 	}
 }
 

@@ -297,13 +297,16 @@ func threads(inputs []input, w io.Writer, o options) error {
 	results := make([]chan result, len(inputs))
 	var wg sync.WaitGroup
 	for i, in := range inputs {
-		results[i] = make(chan result, 1) // room for one: a goroutine never waits for the printer
+		// Room for one: a goroutine never waits for the printer.
+		results[i] = make(chan result, 1)
 		wg.Go(func() {
 			results[i] <- countToMemory(ctx, in, o)
 		})
 	}
 	err := printInOrder(results, w)
-	cancel() // nothing after a failed input is printed: goroutines still waiting to open skip it
+	// Nothing after a failed input is printed: goroutines still
+	// waiting to open skip it.
+	cancel()
 	wg.Wait()
 	return err
 }
@@ -389,7 +392,7 @@ func pool(inputs []input, w io.Writer, o options) error {
 				r := countToMemory(ctx, in, o)
 				select {
 				case results[i] <- r:
-				case <-ctx.Done(): // the printer stopped before reaching input i
+				case <-ctx.Done(): // the printer stopped before input i
 				}
 				return nil
 			})

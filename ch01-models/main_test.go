@@ -117,7 +117,8 @@ func TestScannerTrap(t *testing.T) {
 		lines++
 	}
 	if !errors.Is(sc.Err(), bufio.ErrTooLong) || lines != 0 {
-		t.Fatalf("Scanner: %d lines, error %v; want 0 lines and bufio.ErrTooLong", lines, sc.Err())
+		t.Fatalf("Scanner: %d lines, error %v; want 0 lines and %v",
+			lines, sc.Err(), bufio.ErrTooLong)
 	}
 
 	var out bytes.Buffer

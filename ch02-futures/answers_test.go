@@ -41,16 +41,17 @@ func drive[T any](t *testing.T, f future.Future[T]) T {
 // errTimeout is what timeout's future fails with when the deadline wins.
 var errTimeout = errors.New("timed out")
 
-// Exercise 1: timeout races f against a deadline. Both sides are mapped to
-// a Result so that Select sees one type; Select cancels the loser, which
-// stops the deadline's timer when f wins.
-func timeout[T any](f future.Future[T], d *deadline) future.Future[future.Result[T]] {
+type result[T any] = future.Result[T] // a shorter name
+
+// Exercise 1: timeout races f against a deadline, both mapped to a Result
+// so that Select sees one type. Select cancels the loser.
+func timeout[T any](f future.Future[T], d *deadline) future.Future[result[T]] {
 	won := future.Map(f, future.Ok[T])
-	late := future.Map[string](d, func(string) future.Result[T] {
+	late := future.Map[string](d, func(string) result[T] {
 		return future.Err[T](errTimeout)
 	})
-	return future.Map(future.Select(won, late),
-		func(s future.Selected[future.Result[T]]) future.Result[T] { return s.Value })
+	pick := func(s future.Selected[result[T]]) result[T] { return s.Value }
+	return future.Map(future.Select(won, late), pick)
 }
 
 func TestAnswerTimeout(t *testing.T) {
@@ -63,7 +64,8 @@ func TestAnswerTimeout(t *testing.T) {
 	}
 	d.mu.Lock()
 	if d.timer == nil || !d.stopped {
-		t.Errorf("f won: timer armed %v, stopped %v; want both", d.timer != nil, d.stopped)
+		t.Errorf("f won: timer armed %v, stopped %v; want both",
+			d.timer != nil, d.stopped)
 	}
 	d.mu.Unlock()
 
@@ -94,7 +96,8 @@ func newFairSelect[T any](fs ...future.Future[T]) *fairSelect[T] {
 	return &fairSelect[T]{children: fs, start: nextStart % len(fs)}
 }
 
-func (s *fairSelect[T]) Poll(cx *future.Context) future.Poll[future.Selected[T]] {
+func (s *fairSelect[T]) Poll(
+	cx *future.Context) future.Poll[future.Selected[T]] {
 	for k := range s.children {
 		i := (s.start + k) % len(s.children)
 		if v, ok := s.children[i].Poll(cx).Value(); ok {
@@ -116,11 +119,13 @@ func (s *fairSelect[T]) Poll(cx *future.Context) future.Poll[future.Selected[T]]
 func TestAnswerFairSelect(t *testing.T) {
 	var biased, fair [2]int
 	for range 100 {
-		biased[drive(t, future.Select(future.Ready(0), future.Ready(1))).Index]++
+		zero, one := future.Ready(0), future.Ready(1)
+		biased[drive(t, future.Select(zero, one)).Index]++
 		fair[drive(t, newFairSelect(future.Ready(0), future.Ready(1))).Index]++
 	}
 	if biased[1] != 0 {
-		t.Errorf("Select picked index 1 %d times; it should always pick 0", biased[1])
+		t.Errorf("Select picked index 1 %d times; it should always pick 0",
+			biased[1])
 	}
 	if fair[0] != 50 || fair[1] != 50 {
 		t.Errorf("fairSelect wins %v, want 50 each", fair)
@@ -161,19 +166,21 @@ func (b *brokenThen[T, U]) Poll(cx *future.Context) future.Poll[U] {
 func TestAnswerBrokenThen(t *testing.T) {
 	wakes := 0
 	cx := future.NewContext(future.WakerFunc(func() { wakes++ }))
-	b := &brokenThen[int, int]{first: future.Ready(1), next: func(v int) future.Future[int] { return future.Ready(v + 1) }}
+	next := func(v int) future.Future[int] { return future.Ready(v + 1) }
+	b := &brokenThen[int, int]{first: future.Ready(1), next: next}
 	if b.Poll(cx).IsDone() {
 		t.Fatal("brokenThen was done on its first poll; the bug is gone")
 	}
 	if wakes != 0 {
-		t.Fatalf("%d wake-ups after the Pending; want none, which is the lost wake-up", wakes)
+		t.Fatalf("%d wake-ups after the Pending; "+
+			"want none, which is the lost wake-up", wakes)
 	}
 	// A busy loop polls again anyway, and finds it done.
 	if v, ok := b.Poll(cx).Value(); !ok || v != 2 {
 		t.Errorf("second busy poll: got (%v, %v), want (2, true)", v, ok)
 	}
 	// The real Then is done on its first poll.
-	if !future.Then(future.Ready(1), func(v int) future.Future[int] { return future.Ready(v + 1) }).Poll(cx).IsDone() {
+	if !future.Then(future.Ready(1), next).Poll(cx).IsDone() {
 		t.Error("future.Then was not done on its first poll")
 	}
 }

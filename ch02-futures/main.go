@@ -16,6 +16,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"sync"
@@ -36,17 +37,16 @@ It takes no arguments.
 
 func main() { os.Exit(run(os.Args[1:])) }
 
+// out is standard output, buffered. The parts print to it; cli.Run
+// flushes it after each part and reports a failed write.
+var out = bufio.NewWriter(os.Stdout)
+
 // run is the program: it returns the exit status. A failed write to
 // standard output is one line on stderr and status 1, as in chapters 1
 // and 4.
 func run(args []string) int {
-	return cli.Run(progName, usage, args, func() {
-		lazy()
-		countdownByHand()
-		deadlineBusy()
-		deadlineWoken()
-		selectWoken()
-	})
+	return cli.Run(progName, usage, args, out,
+		lazy, countdownByHand, deadlineBusy, deadlineWoken, selectWoken)
 }
 
 // ANCHOR: lazy
@@ -54,16 +54,16 @@ func run(args []string) int {
 // lazy shows that making a future runs none of its code: the line printed
 // inside the future appears only after main polls it.
 func lazy() {
-	fmt.Println("1. A future does nothing until it is polled")
-	fmt.Println("main: making the future")
+	fmt.Fprintln(out, "1. A future does nothing until it is polled")
+	fmt.Fprintln(out, "main: making the future")
 	f := future.Func[int](func(*future.Context) future.Poll[int] {
-		fmt.Println("future: first poll, doing the work now")
+		fmt.Fprintln(out, "future: first poll, doing the work now")
 		return future.Done(42)
 	})
-	fmt.Println("main: made it; nothing has run yet")
-	fmt.Println("main: polling it")
+	fmt.Fprintln(out, "main: made it; nothing has run yet")
+	fmt.Fprintln(out, "main: polling it")
 	p := f.Poll(future.NewContext(future.NoopWaker))
-	fmt.Println("main: Poll returned", p)
+	fmt.Fprintln(out, "main: Poll returned", p)
 }
 
 // ANCHOR_END: lazy
@@ -81,7 +81,7 @@ func (c *countdown) Poll(cx *future.Context) future.Poll[string] {
 	if c.left == 0 {
 		return future.Done("liftoff")
 	}
-	fmt.Printf("countdown: %d; waking my waker\n", c.left)
+	fmt.Fprintf(out, "countdown: %d; waking my waker\n", c.left)
 	c.left--
 	cx.Waker().Wake()
 	return future.Pending[string]()
@@ -94,13 +94,14 @@ func (c *countdown) Poll(cx *future.Context) future.Poll[string] {
 // countdownByHand polls a countdown until it is done, counting the polls and
 // the wake-ups the future asked for.
 func countdownByHand() {
-	fmt.Println("\n2. A countdown from 2 needs 3 polls")
+	fmt.Fprintln(out, "\n2. A countdown from 2 needs 3 polls")
 	wakes := 0
 	cx := future.NewContext(future.WakerFunc(func() { wakes++ }))
 	f := &countdown{left: 2}
 	for poll := 1; ; poll++ {
 		p := f.Poll(cx)
-		fmt.Printf("main: poll %d returned %v (wake-ups so far: %d)\n", poll, p, wakes)
+		fmt.Fprintf(out, "main: poll %d returned %v (wake-ups so far: %d)\n",
+			poll, p, wakes)
 		if p.IsDone() {
 			return
 		}
@@ -123,7 +124,7 @@ type deadline struct {
 	name string
 	at   time.Time
 
-	mu      sync.Mutex   // guards the rest: the timer fires on another goroutine
+	mu      sync.Mutex   // guards the rest: the timer fires elsewhere
 	waker   future.Waker // the waker from the latest Pending poll
 	timer   *time.Timer  // armed on the first Pending poll
 	stopped bool         // Cancel stopped the timer before it fired
@@ -180,14 +181,16 @@ func (d *deadline) Cancel() {
 // ignores every wake-up: the loop does not wait for one, it just polls
 // again. Every poll but the last is wasted.
 func deadlineBusy() {
-	fmt.Printf("\n3. A deadline %v ahead, busy-polled with the NoopWaker\n", deadlineIn)
+	fmt.Fprintf(out, "\n3. A deadline %v ahead, "+
+		"busy-polled with the NoopWaker\n", deadlineIn)
 	cx := future.NewContext(future.NoopWaker)
 	f := newDeadline("deadline", deadlineIn)
 	polls := 1
 	for !f.Poll(cx).IsDone() {
 		polls++
 	}
-	fmt.Printf("main: Done after %d polls, all but the last wasted\n", polls)
+	fmt.Fprintf(out, "main: Done after %d polls, all but the last wasted\n",
+		polls)
 }
 
 // ANCHOR_END: busy
@@ -198,9 +201,10 @@ func deadlineBusy() {
 // channel, and waits on that channel between polls: the goroutine sleeps
 // until the deadline's timer fires.
 func deadlineWoken() {
-	fmt.Printf("\n4. The same deadline, driven by its waker\n")
+	fmt.Fprintf(out, "\n4. The same deadline, driven by its waker\n")
 	polls := pollWithWaker(newDeadline("deadline", deadlineIn))
-	fmt.Printf("main: Done after %d polls: one to arm the timer, one to finish\n", polls)
+	fmt.Fprintf(out, "main: Done after %d polls: "+
+		"one to arm the timer, one to finish\n", polls)
 }
 
 // pollWithWaker polls f until it is done, waiting between polls for f to
@@ -216,12 +220,12 @@ func pollWithWaker[T any](f future.Future[T]) int {
 	}))
 	for poll := 1; ; poll++ {
 		p := f.Poll(cx)
-		fmt.Printf("main: poll %d returned %v\n", poll, p)
+		fmt.Fprintf(out, "main: poll %d returned %v\n", poll, p)
 		if p.IsDone() {
 			return poll
 		}
 		<-woken
-		fmt.Println("main: woken")
+		fmt.Fprintln(out, "main: woken")
 	}
 }
 
@@ -233,14 +237,15 @@ func pollWithWaker[T any](f future.Future[T]) int {
 // finishes when the near one does and cancels the far one, which stops its
 // timer: nothing is left to fire an hour from now.
 func selectWoken() {
-	fmt.Println("\n5. Select of two deadlines, driven by its waker")
+	fmt.Fprintln(out, "\n5. Select of two deadlines, driven by its waker")
 	near := newDeadline("near", deadlineIn)
 	far := newDeadline("far", time.Hour)
 	polls := pollWithWaker(future.Select[string](near, far))
 	far.mu.Lock()
 	stopped := far.stopped
 	far.mu.Unlock()
-	fmt.Printf("main: Done after %d polls; Cancel stopped the far timer: %v\n", polls, stopped)
+	fmt.Fprintf(out, "main: Done after %d polls; "+
+		"Cancel stopped the far timer: %v\n", polls, stopped)
 }
 
 // ANCHOR_END: select-demo

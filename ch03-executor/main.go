@@ -21,6 +21,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"os"
 	"strings"
@@ -42,17 +43,16 @@ blocks the executor's goroutine. It takes no arguments.
 
 func main() { os.Exit(run(os.Args[1:])) }
 
+// out is standard output, buffered. The acts print to it; cli.Run
+// flushes it after each act and reports a failed write.
+var out = bufio.NewWriter(os.Stdout)
+
 // run is the program: it returns the exit status. A failed write to
 // standard output is one line on stderr and status 1, as in chapters 1
 // and 4.
 func run(args []string) int {
-	return cli.Run(progName, usage, args, func() {
-		deadlineOrder()
-		fmt.Println()
-		joinAndSelect()
-		fmt.Println()
-		blockingMistake()
-	})
+	return cli.Run(progName, usage, args, out,
+		deadlineOrder, joinAndSelect, blockingMistake)
 }
 
 // ms formats d as a whole number of milliseconds, for output where only the
@@ -65,12 +65,14 @@ func ms(d time.Duration) string { return fmt.Sprintf("%dms", d.Round(time.Millis
 // awaits all three JoinHandles. Run polls each sleeper once, parks, and is
 // woken by each timer as it fires. Each sleeper prints when it is done.
 func deadlineOrder() {
-	fmt.Println("1. Three tasks sleep on one goroutine; each wakes once its time is up.")
+	fmt.Fprintln(out, "1. Three tasks sleep on one goroutine; "+
+		"each wakes once its time is up.")
 	ex := executor.New()
 	start := time.Now()
 	sleeper := func(name string, d time.Duration) future.Future[string] {
 		return future.Map(executor.Sleep(d), func(struct{}) string {
-			fmt.Printf("   %-6s (asked for %v) woke after %s\n", name, d, ms(time.Since(start)))
+			fmt.Fprintf(out, "   %-6s (asked for %v) woke after %s\n",
+				name, d, ms(time.Since(start)))
 			return name
 		})
 	}
@@ -90,8 +92,10 @@ func deadlineOrder() {
 	for i, r := range results {
 		names[i] = r.Value
 	}
-	fmt.Printf("   a fourth task joined them in spawn order: %s\n", strings.Join(names, ", "))
-	fmt.Printf("   all done after %s, on one goroutine\n", ms(time.Since(start)))
+	fmt.Fprintf(out, "   a fourth task joined them in spawn order: %s\n",
+		strings.Join(names, ", "))
+	fmt.Fprintf(out, "   all done after %s, on one goroutine\n",
+		ms(time.Since(start)))
 }
 
 // ANCHOR_END: deadline-order
@@ -101,22 +105,28 @@ func deadlineOrder() {
 // joinAndSelect runs two tasks at once: one joins two sleeps, the other
 // selects between two. Select cancels its loser, which stops its timer.
 func joinAndSelect() {
-	fmt.Println("2. Join and Select run several futures inside one task.")
+	fmt.Fprintln(out, "\n2. Join and Select run several futures "+
+		"inside one task.")
 	ex := executor.New()
 	start := time.Now()
 	named := func(name string, d time.Duration) future.Future[string] {
-		return future.Map(executor.Sleep(d), func(struct{}) string { return name })
+		return future.Map(executor.Sleep(d),
+			func(struct{}) string { return name })
 	}
 	executor.Spawn(ex, future.Map(
-		future.Join(named("a", 20*time.Millisecond), named("b", 40*time.Millisecond)),
+		future.Join(named("a", 20*time.Millisecond),
+			named("b", 40*time.Millisecond)),
 		func(v []string) struct{} {
-			fmt.Printf("   Join(a: 20ms, b: 40ms)   = %v after %s\n", v, ms(time.Since(start)))
+			fmt.Fprintf(out, "   Join(a: 20ms, b: 40ms)   = %v after %s\n",
+				v, ms(time.Since(start)))
 			return struct{}{}
 		}))
 	executor.Spawn(ex, future.Map(
-		future.Select(named("a", 20*time.Millisecond), named("b", 40*time.Millisecond)),
+		future.Select(named("a", 20*time.Millisecond),
+			named("b", 40*time.Millisecond)),
 		func(s future.Selected[string]) struct{} {
-			fmt.Printf("   Select(a: 20ms, b: 40ms) = %d (%s) after %s; b's timer was stopped\n",
+			fmt.Fprintf(out, "   Select(a: 20ms, b: 40ms) = %d (%s) after %s; "+
+				"b's timer was stopped\n",
 				s.Index, s.Value, ms(time.Since(start)))
 			return struct{}{}
 		}))
@@ -151,7 +161,8 @@ func (t *ticker) Poll(cx *future.Context) future.Poll[[]time.Duration] {
 			t.sleep = executor.Sleep(t.every)
 		}
 		if !t.sleep.Poll(cx).IsDone() {
-			return future.Pending[[]time.Duration]() // the Sleep holds our waker
+			// The Sleep holds our waker.
+			return future.Pending[[]time.Duration]()
 		}
 		now := time.Now()
 		t.gaps = append(t.gaps, now.Sub(t.last))
@@ -168,16 +179,19 @@ func (t *ticker) Poll(cx *future.Context) future.Poll[[]time.Duration] {
 // once politely, with executor.Sleep, and once with time.Sleep inside Poll,
 // which holds the executor's only goroutine hostage.
 func blockingMistake() {
-	fmt.Println("3. A task that blocks the thread stalls every task on the executor.")
-	fmt.Println("   A ticker asks for a tick every 10ms; at 25ms a task waits 50ms.")
+	fmt.Fprintln(out, "\n3. A task that blocks the thread stalls "+
+		"every task on the executor.")
+	fmt.Fprintln(out, "   A ticker asks for a tick every 10ms; "+
+		"at 25ms a task waits 50ms.")
 	polite := func(struct{}) future.Future[struct{}] {
 		return executor.Sleep(50 * time.Millisecond) // parks: others run
 	}
+	blocking := func(*future.Context) future.Poll[struct{}] {
+		time.Sleep(50 * time.Millisecond) // blocks the goroutine Run is on
+		return future.Done(struct{}{})
+	}
 	rude := func(struct{}) future.Future[struct{}] {
-		return future.Func[struct{}](func(*future.Context) future.Poll[struct{}] {
-			time.Sleep(50 * time.Millisecond) // blocks the goroutine Run is on
-			return future.Done(struct{}{})
-		})
+		return future.Func[struct{}](blocking)
 	}
 	for _, c := range []struct {
 		label string
@@ -187,11 +201,13 @@ func blockingMistake() {
 		{"time.Sleep in Poll:", rude},
 	} {
 		ex := executor.New()
-		tick := executor.Spawn[[]time.Duration](ex, newTicker(10*time.Millisecond, 6))
-		executor.Spawn(ex, future.Then(executor.Sleep(25*time.Millisecond), c.wait))
+		tick := executor.Spawn[[]time.Duration](ex,
+			newTicker(10*time.Millisecond, 6))
+		late := executor.Sleep(25 * time.Millisecond)
+		executor.Spawn(ex, future.Then(late, c.wait))
 		ex.Run()
 		gaps, _ := tick.Result()
-		fmt.Printf("   %-20s %s\n", c.label, describe(gaps))
+		fmt.Fprintf(out, "   %-20s %s\n", c.label, describe(gaps))
 	}
 }
 

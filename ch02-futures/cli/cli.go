@@ -5,49 +5,13 @@
 package cli
 
 import (
+	"bufio"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 )
-
-// WatchStdout sends what the demonstrations print to standard output
-// through a pipe and copies it on to the real standard output, so that a
-// write that fails there (a full disk) is seen: the demonstrations do not
-// check fmt.Println's errors, to stay short. finish puts os.Stdout back,
-// waits for the copy, and returns the first write error. (A reader that
-// goes away, a closed pipe, still ends the program by SIGPIPE, quietly,
-// as it ends cat.)
-func WatchStdout() (finish func() error, err error) {
-	stdout := os.Stdout
-	r, w, err := os.Pipe()
-	if err != nil {
-		return nil, err
-	}
-	os.Stdout = w
-	copied := make(chan error, 1)
-	go func() {
-		var first error
-		buf := make([]byte, 32<<10)
-		for {
-			n, rerr := r.Read(buf)
-			if n > 0 && first == nil {
-				_, first = stdout.Write(buf[:n]) // after a failure, only drain
-			}
-			if rerr != nil {
-				break
-			}
-		}
-		r.Close()
-		copied <- first
-	}()
-	return func() error {
-		os.Stdout = stdout
-		w.Close()
-		return <-copied
-	}, nil
-}
 
 // A Command is a program's command line, as every program of the book
 // treats it: -h (or -help, --help) prints Usage on Stdout, status 0, and
@@ -104,21 +68,23 @@ func NoArgs(prog, usage string, args []string) (code int, done bool) {
 }
 
 // Run is a demonstration program's whole life: it handles the command
-// line (NoArgs), runs demos with standard output watched (WatchStdout),
-// and returns the exit status: 0, 2 for a usage error, or 1, after one
-// line on stderr, if standard output could not be written.
-func Run(prog, usage string, args []string, demos func()) int {
+// line (NoArgs), runs each part in turn, and returns the exit status: 0,
+// 2 for a usage error, or 1, after one line on stderr, if standard output
+// could not be written. The parts print to out, a bufio.Writer on
+// standard output, without checking each write (to stay short): a
+// bufio.Writer keeps its first error, so the Flush that Run makes after
+// each part reports it, and Run stops there. Flushing after each part,
+// not only at the end, shows a part's output before the next one starts.
+func Run(prog, usage string, args []string, out *bufio.Writer, parts ...func()) int {
 	if code, done := NoArgs(prog, usage, args); done {
 		return code
 	}
-	finish, err := WatchStdout()
-	if err == nil {
-		demos()
-		err = finish()
-	}
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", prog, err)
-		return 1
+	for _, part := range parts {
+		part()
+		if err := out.Flush(); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", prog, err)
+			return 1
+		}
 	}
 	return 0
 }

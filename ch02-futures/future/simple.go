@@ -29,7 +29,7 @@ type stage uint8
 const (
 	running   stage = iota // may be polled
 	finished               // returned Done; Poll panics with pollAfterDone
-	cancelled              // Cancel was called first; Poll panics with pollAfterCancel
+	cancelled              // Cancel was called first; Poll then panics
 )
 
 // check panics unless s is running. Combinators call it first thing in Poll.

@@ -435,6 +435,8 @@ type PanicError struct {
 }
 
 // Error returns "task panicked: " followed by the panic value.
-func (e *PanicError) Error() string { return fmt.Sprintf("task panicked: %v", e.Value) }
+func (e *PanicError) Error() string {
+	return fmt.Sprintf("task panicked: %v", e.Value)
+}
 
 // ANCHOR_END: panicerror
