@@ -47,12 +47,15 @@ func newPoller() (poller, error) {
 
 // ANCHOR: epoll-add
 
-func (p *epoller) add(fd int) error {
+func (p *epoller) add(fd int, gen uint32) error {
 	// Both directions, edge-triggered, and EPOLLRDHUP so that a peer's
 	// shutdown of its writing side counts as readable (the read says EOF).
+	// The event's 64 bits of data carry the descriptor and the tag.
 	ev := unix.EpollEvent{
-		Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET,
-		Fd:     int32(fd),
+		Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP |
+			unix.EPOLLET,
+		Fd:  int32(fd),
+		Pad: int32(gen),
 	}
 	return os.NewSyscallError("epoll_ctl", unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev))
 }
@@ -84,6 +87,7 @@ func (p *epoller) wait(evs []event, timeout time.Duration) (int, error) {
 		}
 		evs[i] = event{
 			fd:    int(e.Fd),
+			gen:   uint32(e.Pad),
 			read:  e.Events&(unix.EPOLLIN|unix.EPOLLRDHUP|hangup) != 0,
 			write: e.Events&(unix.EPOLLOUT|hangup) != 0,
 			eof:   e.Events&(unix.EPOLLRDHUP|hangup) != 0,

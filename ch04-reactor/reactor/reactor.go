@@ -36,8 +36,10 @@ var errInterrupted = errors.New("reactor: wait interrupted")
 // the Reactor's kernelMu held for reading, and close under it held for
 // writing, so that none reaches a descriptor close has closed.
 type poller interface {
-	// add registers fd for read and write readiness, edge-triggered.
-	add(fd int) error
+	// add registers fd for read and write readiness, edge-triggered,
+	// tagged with gen: every event wait reports for fd carries it (or
+	// 0, where the kernel has no room for a tag).
+	add(fd int, gen uint32) error
 	// del removes fd. After it returns the kernel reports nothing for fd
 	// that a later wait could return.
 	del(fd int) error
@@ -57,9 +59,10 @@ type poller interface {
 // An event is one readiness report from the kernel.
 type event struct {
 	fd          int
-	read, write bool // the direction is ready, or hung up, or in error
-	eof         bool // the peer closed its writing side, or an error: reads never block again
-	wake        bool // the cross-thread wake-up; fd is meaningless
+	gen         uint32 // the tag fd was added with; 0: untagged
+	read, write bool   // the direction is ready, or hung up, or in error
+	eof         bool   // the peer closed its writing side, or an error: reads never block again
+	wake        bool   // the cross-thread wake-up; fd is meaningless
 }
 
 // Wait describes one wait system call (epoll_wait or kevent) that Park or
@@ -103,12 +106,17 @@ type Reactor struct {
 	kernelMu sync.RWMutex
 	closed   atomic.Bool // set once, by Close, under kernelMu and parkMu
 
-	regsMu sync.Mutex // guards regs (a Registration has its own mu)
+	regsMu sync.Mutex // guards regs and gen (a Registration has its own mu)
 	regs   map[int]*Registration
+	gen    uint32 // the tag of the latest Registration; never 0
 
 	timers timers // the heap of pending Sleeps, with a mutex of its own
 
 	onWait atomic.Pointer[func(Wait)]
+
+	// afterWait, if set, runs in a turn between the wait and the
+	// dispatch of what it returned. Only tests set it, before any turn.
+	afterWait func()
 }
 
 // ANCHOR_END: reactor-type
@@ -281,6 +289,12 @@ func (r *Reactor) TryPark() {
 // way (a worker may be asleep in it for as long as nothing happens),
 // Turn(false) returns at once, having done nothing; that turn will hand
 // out what is ready.
+//
+// A blocking Turn spends the token: an Unpark that comes while it is under
+// way, even after its wait has returned, is answered by its return, and
+// the next blocking Turn sleeps. So the caller must look at its queues
+// again after Turn returns, before it takes another blocking turn: the
+// work that Unpark announced is there.
 func (r *Reactor) Turn(block bool, wakers []future.Waker) []future.Waker {
 	if !block {
 		if !r.parkMu.TryLock() {
@@ -322,6 +336,9 @@ func (r *Reactor) turn(block bool, wakers []future.Waker) []future.Waker {
 			// Only a bug can get here (a closed or invalid epoll
 			// descriptor): Go's own netpoll throws in the same place.
 			panic(fmt.Sprintf("reactor: %v", err))
+		}
+		if r.afterWait != nil {
+			r.afterWait()
 		}
 		w := Wait{Timeout: timeout, Events: n}
 		for _, ev := range r.events[:n] {
@@ -381,10 +398,8 @@ func (r *Reactor) dispatch(evs []event, w *Wait, wakers []future.Waker) []future
 			}
 			// A descriptor deregistered since the kernel reported it
 			// is closed, or gone from the map. If its number was
-			// reused by a new registration, the event sets a flag
-			// there that is only spurious: the reader finds EAGAIN
-			// and waits again.
-			if g := r.regs[ev.fd]; g != nil {
+			// reused by a new registration, the tag tells them apart.
+			if g := r.regs[ev.fd]; g != nil && ev.owner(g) {
 				wakers = g.setReady(ev, wakers)
 			}
 		}
@@ -481,8 +496,9 @@ func (r *Reactor) interrupt() {
 // another is pending panics, rather than leave the first waiting for
 // ever; cancel the first (future.Cancel) to hand the direction over.
 type Registration struct {
-	r  *Reactor
-	fd int
+	r   *Reactor
+	fd  int
+	gen uint32 // the tag of fd's events in the kernel
 
 	// mu guards the rest: the Registration's own lock, so that futures
 	// on different descriptors never wait for each other.
@@ -527,9 +543,14 @@ func (r *Reactor) Register(fd int) (*Registration, error) {
 		return nil, fmt.Errorf("reactor: register fd %d: already registered", fd)
 	}
 	r.regs[fd] = g
+	r.gen++
+	if r.gen == 0 {
+		r.gen++ // 0 means untagged
+	}
+	g.gen = r.gen
 	r.regsMu.Unlock()
 	// The system call holds no lock that a poll or a turn takes.
-	if err := r.p.add(fd); err != nil {
+	if err := r.p.add(fd, g.gen); err != nil {
 		r.forget(g)
 		return nil, fmt.Errorf("reactor: register fd %d: %w", fd, err)
 	}
@@ -584,6 +605,14 @@ func (r *Reactor) forget(g *Registration) {
 }
 
 // ANCHOR_END: register
+
+// owner reports whether ev, an event for g's descriptor number, is
+// g's: whether the kernel fetched it after g was registered, and not
+// for a file that had the number before. The tag tells, where the
+// poller has one.
+func (ev event) owner(g *Registration) bool {
+	return ev.gen == 0 || ev.gen == g.gen
+}
 
 // direction indexes a Registration's per-direction state.
 type direction int
