@@ -40,7 +40,8 @@ func newPoller() (poller, error) {
 		unix.Close(epfd)
 		return nil, os.NewSyscallError("epoll_ctl", err)
 	}
-	return &epoller{epfd: epfd, evfd: evfd, raw: make([]unix.EpollEvent, 128)}, nil
+	raw := make([]unix.EpollEvent, 128)
+	return &epoller{epfd: epfd, evfd: evfd, raw: raw}, nil
 }
 
 // ANCHOR_END: epoll-new
@@ -57,12 +58,15 @@ func (p *epoller) add(fd int, gen uint32) error {
 		Fd:  int32(fd),
 		Pad: int32(gen),
 	}
-	return os.NewSyscallError("epoll_ctl", unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev))
+	err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev)
+	return os.NewSyscallError("epoll_ctl", err)
 }
 
 func (p *epoller) del(fd int) error {
-	var ev unix.EpollEvent // ignored by EPOLL_CTL_DEL, required before Linux 2.6.9
-	return os.NewSyscallError("epoll_ctl", unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, &ev))
+	// EPOLL_CTL_DEL ignores the event; Linux before 2.6.9 required one.
+	var ev unix.EpollEvent
+	err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, &ev)
+	return os.NewSyscallError("epoll_ctl", err)
 }
 
 // ANCHOR_END: epoll-add
@@ -78,7 +82,8 @@ func (p *epoller) wait(evs []event, timeout time.Duration) (int, error) {
 	if err != nil {
 		return 0, os.NewSyscallError("epoll_wait", err)
 	}
-	const hangup = unix.EPOLLHUP | unix.EPOLLERR // ready both ways: the call will tell
+	// A hang-up or an error is ready both ways: the call will tell.
+	const hangup = unix.EPOLLHUP | unix.EPOLLERR
 	for i, e := range p.raw[:n] {
 		if int(e.Fd) == p.evfd {
 			p.drain()

@@ -100,13 +100,15 @@ func (p *kqueuer) wait(evs []event, timeout time.Duration) (int, error) {
 			evs[i] = event{wake: true}
 			continue
 		}
-		failed := e.Flags&unix.EV_ERROR != 0 // ready both ways: the call will tell
+		// An error is ready both ways: the call will tell.
+		failed := e.Flags&unix.EV_ERROR != 0
+		read := int(e.Filter) == unix.EVFILT_READ
 		evs[i] = event{
 			fd:    int(e.Ident),
 			gen:   tag(e),
-			read:  int(e.Filter) == unix.EVFILT_READ || failed,
+			read:  read || failed,
 			write: int(e.Filter) == unix.EVFILT_WRITE || failed,
-			eof:   int(e.Filter) == unix.EVFILT_READ && e.Flags&unix.EV_EOF != 0 || failed,
+			eof:   read && e.Flags&unix.EV_EOF != 0 || failed,
 		}
 	}
 	return n, nil

@@ -246,7 +246,8 @@ func (r *Reactor) Park() {
 }
 
 // park is Park's turn without the wake-ups: it appends the wakers to
-// wakers and returns them. Only Park and Turn call it, under parkMu.
+// wakers and returns them. Only the turns that may sleep call it, under
+// parkMu.
 func (r *Reactor) park(wakers []future.Waker) []future.Waker {
 	r.sleeping.Store(true)
 	if r.token.Swap(false) {
@@ -276,50 +277,13 @@ func (r *Reactor) TryPark() {
 
 // ANCHOR_END: trypark
 
-// ANCHOR: turn-api
-
-// Turn is Park (if block is set) or TryPark (if not) for a scheduler with
-// many workers: instead of calling the wakers it collected, it appends them
-// to wakers and returns the slice, so that the caller can queue the tasks
-// behind them in one batch, on its own worker, and decide how many idle
-// workers to wake. The caller owns the wakers and must wake (or otherwise
-// schedule) every one of them. Turn shares Park's one-token protocol with
-// Unpark, and like Park it is serialised: one turn at a time. A turn that
-// must not block does not wait for another turn either: if one is under
-// way (a worker may be asleep in it for as long as nothing happens),
-// Turn(false) returns at once, having done nothing; that turn will hand
-// out what is ready.
-//
-// A blocking Turn spends the token: an Unpark that comes while it is under
-// way, even after its wait has returned, is answered by its return, and
-// the next blocking Turn sleeps. So the caller must look at its queues
-// again after Turn returns, before it takes another blocking turn: the
-// work that Unpark announced is there.
-func (r *Reactor) Turn(block bool, wakers []future.Waker) []future.Waker {
-	if !block {
-		if !r.parkMu.TryLock() {
-			return wakers
-		}
-		defer r.parkMu.Unlock()
-		return r.turn(false, wakers)
-	}
-	r.parkMu.Lock()
-	defer r.parkMu.Unlock()
-	wakers = r.park(wakers)
-	r.token.Store(false) // whatever unparked us is answered: we return
-	return wakers
-}
-
-// ANCHOR_END: turn-api
-
 // ANCHOR: turn
 
 // turn makes one wait in the kernel and dispatches what it returns,
 // appending the wakers to wake to wakers. If block is set, the wait lasts
 // until the earliest timer (or for ever, if there is none); if not, it
 // does not wait at all. A signal that interrupts the wait makes turn wait
-// again, with a fresh timeout. Only Park, TryPark and Turn call it, under
-// parkMu.
+// again, with a fresh timeout. Only the turns call it, under parkMu.
 func (r *Reactor) turn(block bool, wakers []future.Waker) []future.Waker {
 	for {
 		timeout, closed := r.timeout(block)
@@ -389,7 +353,9 @@ func (r *Reactor) parkClosed(block bool) {
 // and appends to wakers the wakers of what is now ready, in this order:
 // descriptors first, then timers by deadline. It wakes nobody: the caller
 // does, outside every lock (Park and TryPark with wakeAll).
-func (r *Reactor) dispatch(evs []event, w *Wait, wakers []future.Waker) []future.Waker {
+func (r *Reactor) dispatch(
+	evs []event, w *Wait, wakers []future.Waker,
+) []future.Waker {
 	if len(evs) > 0 {
 		r.regsMu.Lock()
 		for _, ev := range evs {
@@ -459,26 +425,20 @@ func (r *Reactor) Unpark() {
 	r.interrupt()
 }
 
-// interrupt writes to the wake-up descriptor if Park is sleeping in the
-// kernel, or has committed to, so that its wait returns. It holds
-// kernelMu so that it never writes to a descriptor Close has closed; on a
-// closed Reactor it signals the channel Park waits on instead.
+// interrupt wakes Park if it is sleeping in the kernel, or has committed
+// to, so that its wait returns: through the poller's wake-up, or on a
+// closed Reactor through the channel parkClosed waits on. The wake can
+// fail only on a closed poller; one already signalled is no error.
 func (r *Reactor) interrupt() {
 	if !r.sleeping.Load() {
-		return // Park will look at the token, or at the timers, before it waits
+		return // Park will look at the token, or at the timers, first
 	}
-	r.kernelMu.RLock()
-	defer r.kernelMu.RUnlock()
-	if r.closed.Load() {
+	if r.kernel(poller.wake) == ErrClosed {
 		select {
 		case r.closedWake <- struct{}{}:
 		default: // already signalled; one is enough
 		}
-		return
 	}
-	// wake can only fail if the descriptor is gone, which closed rules
-	// out; an eventfd or a pipe that is already signalled is no error.
-	_ = r.p.wake()
 }
 
 // ANCHOR_END: wake
@@ -530,34 +490,44 @@ func (r *Reactor) Register(fd int) (*Registration, error) {
 		return nil, ErrRegularFile
 	}
 
-	r.kernelMu.RLock() // Close waits until the registration is whole
-	defer r.kernelMu.RUnlock()
-	if r.closed.Load() {
-		return nil, ErrClosed
-	}
 	// Into the map first, so that the first event finds it there.
-	g := &Registration{r: r, fd: fd}
-	r.regsMu.Lock()
-	if r.regs[fd] != nil {
-		r.regsMu.Unlock()
-		return nil, fmt.Errorf("reactor: register fd %d: already registered", fd)
+	g, err := r.remember(fd)
+	if err != nil {
+		return nil, err
 	}
-	r.regs[fd] = g
-	r.gen++
-	if r.gen == 0 {
-		r.gen++ // 0 means untagged
-	}
-	g.gen = r.gen
-	r.regsMu.Unlock()
-	// The system call holds no lock that a poll or a turn takes.
-	if err := r.p.add(fd, g.gen); err != nil {
+	err = r.kernel(func(p poller) error { return p.add(fd, g.gen) })
+	if err != nil {
 		r.forget(g)
+		if err == ErrClosed {
+			return nil, err
+		}
 		return nil, fmt.Errorf("reactor: register fd %d: %w", fd, err)
 	}
 	return g, nil
 }
 
 // ANCHOR_END: register-fn
+
+// ANCHOR: remember
+
+// remember makes fd's Registration, with a tag that no other
+// Registration has had (the reactor counts them), and puts it in the map.
+func (r *Reactor) remember(fd int) (*Registration, error) {
+	r.regsMu.Lock()
+	defer r.regsMu.Unlock()
+	if r.regs[fd] != nil {
+		return nil, fmt.Errorf("reactor: register fd %d: already registered", fd)
+	}
+	r.gen++
+	if r.gen == 0 {
+		r.gen++ // 0 means untagged; after 1<<32 registrations
+	}
+	g := &Registration{r: r, fd: fd, gen: r.gen}
+	r.regs[fd] = g
+	return g, nil
+}
+
+// ANCHOR_END: remember
 
 // ANCHOR: deregister
 
@@ -578,12 +548,10 @@ func (g *Registration) Deregister() error {
 	// Out of the kernel, then out of the map, so that the number can be
 	// registered again as soon as Deregister returns.
 	r := g.r
-	var err error
-	r.kernelMu.RLock()
-	if !r.closed.Load() { // else Close has closed the poller, and g with it
-		err = r.p.del(g.fd)
+	err := r.kernel(func(p poller) error { return p.del(g.fd) })
+	if err == ErrClosed {
+		err = nil // Close has closed the poller, and g with it
 	}
-	r.kernelMu.RUnlock()
 	r.forget(g)
 
 	wakeAll(wakers)
@@ -755,22 +723,23 @@ func (g *Registration) ReadClosed() bool {
 
 func (f *readiness) Poll(cx *future.Context) future.Poll[error] {
 	if f.done {
-		panic("reactor: Readable or Writable polled after it was done or cancelled")
+		panic("reactor: Readable or Writable polled after it was done" +
+			" or cancelled")
 	}
 	g, d := f.g, f.dir
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	switch {
-	case g.waiter[d] != nil && g.waiter[d] != f:
-		panic(fmt.Sprintf("reactor: fd %d: a second %v future polled while another is pending", g.fd, d))
+	case g.waiter[d] != nil && g.waiter[d] != f: // see Registration
+		panic(fmt.Sprintf("reactor: fd %d: a second %v future polled"+
+			" while another is pending", g.fd, d))
 	case g.closed:
 		f.done = true
 		return future.Done(ErrClosed)
 	case g.ready[d]:
 		// Consume the edge: the next Readable waits for a new one,
 		// which the kernel sends only after a read has found EAGAIN.
-		g.ready[d] = false
-		f.done = true
+		g.ready[d], f.done = false, true
 		if g.waiter[d] == f {
 			g.waiter[d], g.waker[d] = nil, nil
 		}
