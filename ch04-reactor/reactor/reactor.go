@@ -76,23 +76,16 @@ type Wait struct {
 // ANCHOR: reactor-type
 
 // A Reactor waits for descriptors and timers on behalf of an executor.
-// Create one with New and release it with Close.
-//
-// Its state is split by who touches it, so that workers polling different
-// futures do not queue on one lock: the token and parkMu belong to the
-// one goroutine taking a turn; each Registration has a mutex of its own;
-// the map from descriptors to Registrations has a mutex that only
-// Register, Deregister and a turn's dispatch take; and the timers have
-// theirs. No system call is made under those three.
+// Create one with New and release it with Close. Its state is split by
+// who touches it (see kernel, in workers.go).
 type Reactor struct {
 	p      poller
 	events []event        // a turn's events from the kernel; under parkMu
 	wakers []future.Waker // Park's wakers to call; under parkMu
 
-	// token and sleeping make Park and Unpark a one-token parker.
-	// Park sets sleeping before it looks at the token, and Unpark sets
-	// the token before it looks at sleeping, so one of them always sees
-	// the other (the atomics are sequentially consistent).
+	// token and sleeping make Park and Unpark a one-token parker: Park
+	// sets sleeping before it looks at the token, Unpark sets the token
+	// before it looks at sleeping (sequentially consistent atomics).
 	token    atomic.Bool // an Unpark that no Park has consumed yet
 	sleeping atomic.Bool // Park is in, or about to enter, the kernel
 
@@ -100,23 +93,18 @@ type Reactor struct {
 	closedWake chan struct{} // Park's wait once closed (parkClosed)
 
 	// kernelMu is held for reading around every system call on the
-	// poller's descriptors but the wait (add, del, wake), and for writing
-	// by Close, which sets closed and closes them. So no call reaches a
-	// closed descriptor, or a number the process has since reused.
+	// poller's descriptors but the wait, and for writing by Close.
 	kernelMu sync.RWMutex
 	closed   atomic.Bool // set once, by Close, under kernelMu and parkMu
 
-	regsMu sync.Mutex // guards regs and gen (a Registration has its own mu)
+	regsMu sync.Mutex // guards regs and gen; a Registration has its own mu
 	regs   map[int]*Registration
 	gen    uint32 // the tag of the latest Registration; never 0
 
 	timers timers // the heap of pending Sleeps, with a mutex of its own
 
-	onWait atomic.Pointer[func(Wait)]
-
-	// afterWait, if set, runs in a turn between the wait and the
-	// dispatch of what it returned. Only tests set it, before any turn.
-	afterWait func()
+	onWait    atomic.Pointer[func(Wait)]
+	afterWait func() // tests only: runs in a turn between wait and dispatch
 }
 
 // ANCHOR_END: reactor-type
