@@ -109,7 +109,9 @@ func (p *epoller) wait(evs []event, timeout time.Duration) (int, error) {
 // UseNetpoller has handed the epoll descriptor to Go's netpoller and the
 // wait may block, epoll_wait without a timeout each time the netpoller
 // says the descriptor is readable.
-func (p *epoller) epollWait(raw []unix.EpollEvent, timeout time.Duration) (n int, err error) {
+func (p *epoller) epollWait(
+	raw []unix.EpollEvent, timeout time.Duration,
+) (n int, err error) {
 	if g := p.inGo.Load(); g != nil && timeout != 0 {
 		werr := g.wait(timeout, func() bool {
 			n, err = unix.EpollWait(p.epfd, raw, 0)

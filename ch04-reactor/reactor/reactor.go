@@ -504,7 +504,8 @@ func (r *Reactor) remember(fd int) (*Registration, error) {
 	r.regsMu.Lock()
 	defer r.regsMu.Unlock()
 	if r.regs[fd] != nil {
-		return nil, fmt.Errorf("reactor: register fd %d: already registered", fd)
+		return nil, fmt.Errorf(
+			"reactor: register fd %d: already registered", fd)
 	}
 	r.gen++
 	if r.gen == 0 {
