@@ -719,7 +719,7 @@ func (f *readiness) Poll(cx *future.Context) future.Poll[error] {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	switch {
-	case g.waiter[d] != nil && g.waiter[d] != f: // see Registration
+	case g.waiter[d] != nil && g.waiter[d] != f:
 		panic(fmt.Sprintf("reactor: fd %d: a second %v future polled"+
 			" while another is pending", g.fd, d))
 	case g.closed:
@@ -728,7 +728,8 @@ func (f *readiness) Poll(cx *future.Context) future.Poll[error] {
 	case g.ready[d]:
 		// Consume the edge: the next Readable waits for a new one,
 		// which the kernel sends only after a read has found EAGAIN.
-		g.ready[d], f.done = false, true
+		g.ready[d] = false
+		f.done = true
 		if g.waiter[d] == f {
 			g.waiter[d], g.waker[d] = nil, nil
 		}
@@ -737,6 +738,8 @@ func (f *readiness) Poll(cx *future.Context) future.Poll[error] {
 	g.waiter[d], g.waker[d] = f, cx.Waker()
 	return future.Pending[error]()
 }
+
+// ANCHOR_END: readiness-poll
 
 // Cancel forgets the waker, if this future is still the one waiting.
 func (f *readiness) Cancel() {
@@ -748,7 +751,5 @@ func (f *readiness) Cancel() {
 		g.waiter[d], g.waker[d] = nil, nil
 	}
 }
-
-// ANCHOR_END: readiness-poll
 
 // ANCHOR_END: readable
