@@ -130,7 +130,8 @@ type reader struct {
 
 // errPending is what read returns when the descriptor is empty and the
 // reactor now holds the waker of the task that called it.
-var errPending = errors.New("pending: waiting for the descriptor to be readable")
+var errPending = errors.New(
+	"pending: waiting for the descriptor to be readable")
 
 // ANCHOR_END: reader
 
@@ -260,7 +261,8 @@ func (lw *lineWriter) emit(line []byte) error {
 	lw.out.Write(strconv.AppendInt(num[:0], int64(n), 10))
 	lw.out.WriteByte(' ')
 	lw.out.Write(line)
-	return lw.out.WriteByte('\n') // a bufio.Writer's error sticks: this reports any of the four
+	// A bufio.Writer's error sticks: this reports any of the four.
+	return lw.out.WriteByte('\n')
 }
 
 // flush writes out what is buffered.
@@ -299,11 +301,7 @@ func describeWait(w reactor.Wait) string {
 
 // timers spawns three sleeps, longest first, on an executor parked on the
 // reactor, and prints, as each finishes, the wait in the kernel that ended
-// just before it. Each Sleep puts a deadline in the reactor's heap; Park
-// passes the time until the earliest one as the wait's timeout. The thread
-// sleeps in the kernel until then, wakes the task whose deadline passed,
-// and waits again. (On a busy machine one wait can end late enough for two
-// deadlines; then two sleeps name the same wait.)
+// just before it: Park waits until the earliest deadline in the heap.
 func timers(out io.Writer) error {
 	r, err := reactor.New()
 	if err != nil {
@@ -315,22 +313,24 @@ func timers(out io.Writer) error {
 	start := time.Now()
 	waits := 0
 	var last reactor.Wait
-	r.OnWait(func(w reactor.Wait) { // called on this goroutine, inside Park or TryPark
-		waits++
-		last = w
-	})
+	// OnWait's fn runs on this goroutine, inside Park or TryPark.
+	r.OnWait(func(w reactor.Wait) { waits, last = waits+1, w })
 
-	delays := []time.Duration{150 * time.Millisecond, 50 * time.Millisecond, 100 * time.Millisecond}
-	fmt.Fprintf(out, "spawned sleeps of %v, %v and %v, in that order\n", delays[0], delays[1], delays[2])
+	const ms1 = time.Millisecond
+	delays := []time.Duration{150 * ms1, 50 * ms1, 100 * ms1}
+	fmt.Fprintf(out, "spawned sleeps of %v, %v and %v, in that order\n",
+		delays[0], delays[1], delays[2])
 	for _, d := range delays {
 		executor.Spawn(ex, future.Map(r.Sleep(d), func(struct{}) struct{} {
-			fmt.Fprintf(out, "sleep %v done after %s, in wait %d (timeout %s, %d events)\n",
-				d, ms(time.Since(start)), waits, ms(last.Timeout), last.Events)
+			fmt.Fprintf(out, "sleep %v done after %s, in wait %d"+
+				" (timeout %s, %d events)\n", d, ms(time.Since(start)),
+				waits, ms(last.Timeout), last.Events)
 			return struct{}{}
 		}))
 	}
 	ex.Run()
-	fmt.Fprintf(out, "%d sleeps, %d waits, %s in all\n", len(delays), waits, ms(time.Since(start)))
+	fmt.Fprintf(out, "%d sleeps, %d waits, %s in all\n",
+		len(delays), waits, ms(time.Since(start)))
 	return nil
 }
 
@@ -370,7 +370,8 @@ func wake(out io.Writer) error {
 		return err
 	}
 	defer reg.Deregister()
-	fmt.Fprintf(out, "1. a task reads a pipe; another goroutine writes to it after %v\n", after)
+	fmt.Fprintf(out, "1. a task reads a pipe; another goroutine"+
+		" writes to it after %v\n", after)
 	start := time.Now()
 	wg.Go(func() {
 		time.Sleep(after)
@@ -386,22 +387,25 @@ func wake(out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "   the task read %q after %s\n", msg, ms(time.Since(start)))
+	fmt.Fprintf(out, "   the task read %q after %s\n",
+		msg, ms(time.Since(start)))
 
 	// ANCHOR_END: wake-pipe
 
 	// ANCHOR: wake-promise
 	// 2. A wake-up from another goroutine, with no descriptor at all.
-	fmt.Fprintf(out, "2. a task awaits a promise; another goroutine sets it after %v\n", after)
+	fmt.Fprintf(out, "2. a task awaits a promise; another goroutine"+
+		" sets it after %v\n", after)
 	start = time.Now()
 	var p future.Promise[struct{}]
 	wg.Go(func() {
 		time.Sleep(after)
-		p.Set(struct{}{}) // calls the task's waker: the executor calls r.Unpark
+		p.Set(struct{}{}) // the task's waker: the executor calls r.Unpark
 	})
 	executor.Spawn[struct{}](ex, &p)
 	ex.Run()
-	fmt.Fprintf(out, "   the task saw the promise set after %s\n", ms(time.Since(start)))
+	fmt.Fprintf(out, "   the task saw the promise set after %s\n",
+		ms(time.Since(start)))
 	return nil
 }
 

@@ -383,3 +383,32 @@ func TestCancelThenArmAgain(t *testing.T) {
 		t.Fatalf("heap of %d and %d wakes after every other sleep was cancelled, want 0 and 0", n, idle.n)
 	}
 }
+
+// TestCancelTrimsTail checks that a cancelled entry at the tail of the
+// heap leaves at once, with every cancelled entry before it: timers armed
+// with growing deadlines and cancelled in reverse, a request's timeout
+// after another's, leave no garbage at any moment, not just a bounded
+// amount.
+func TestCancelTrimsTail(t *testing.T) {
+	r := testReactor()
+	w := new(wakeCount)
+	var sleeps []future.Future[struct{}]
+	for i := range 8 {
+		s := r.Sleep(time.Hour + time.Duration(i)*time.Millisecond)
+		s.Poll(w.cx())
+		sleeps = append(sleeps, s)
+	}
+	future.Cancel(sleeps[2]) // in the middle: stays, marked
+	for i := 7; i > 3; i-- {
+		future.Cancel(sleeps[i])
+		if got := r.heapLen(); got != i {
+			t.Fatalf("after cancelling timer %d of 8: %d entries, want %d",
+				i, got, i)
+		}
+	}
+	future.Cancel(sleeps[3]) // the tail now: leaves, and 2 with it
+	if got := r.heapLen(); got != 2 || r.timers.cancelled != 0 {
+		t.Fatalf("%d entries, %d cancelled; want 2 and 0",
+			got, r.timers.cancelled)
+	}
+}

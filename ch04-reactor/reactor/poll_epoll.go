@@ -40,26 +40,33 @@ func newPoller() (poller, error) {
 		unix.Close(epfd)
 		return nil, os.NewSyscallError("epoll_ctl", err)
 	}
-	return &epoller{epfd: epfd, evfd: evfd, raw: make([]unix.EpollEvent, 128)}, nil
+	raw := make([]unix.EpollEvent, 128)
+	return &epoller{epfd: epfd, evfd: evfd, raw: raw}, nil
 }
 
 // ANCHOR_END: epoll-new
 
 // ANCHOR: epoll-add
 
-func (p *epoller) add(fd int) error {
+func (p *epoller) add(fd int, gen uint32) error {
 	// Both directions, edge-triggered, and EPOLLRDHUP so that a peer's
 	// shutdown of its writing side counts as readable (the read says EOF).
+	// The event's 64 bits of data carry the descriptor and the tag.
 	ev := unix.EpollEvent{
-		Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET,
-		Fd:     int32(fd),
+		Events: unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP |
+			unix.EPOLLET,
+		Fd:  int32(fd),
+		Pad: int32(gen),
 	}
-	return os.NewSyscallError("epoll_ctl", unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev))
+	err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_ADD, fd, &ev)
+	return os.NewSyscallError("epoll_ctl", err)
 }
 
 func (p *epoller) del(fd int) error {
-	var ev unix.EpollEvent // ignored by EPOLL_CTL_DEL, required before Linux 2.6.9
-	return os.NewSyscallError("epoll_ctl", unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, &ev))
+	// EPOLL_CTL_DEL ignores the event; Linux before 2.6.9 required one.
+	var ev unix.EpollEvent
+	err := unix.EpollCtl(p.epfd, unix.EPOLL_CTL_DEL, fd, &ev)
+	return os.NewSyscallError("epoll_ctl", err)
 }
 
 // ANCHOR_END: epoll-add
@@ -75,7 +82,8 @@ func (p *epoller) wait(evs []event, timeout time.Duration) (int, error) {
 	if err != nil {
 		return 0, os.NewSyscallError("epoll_wait", err)
 	}
-	const hangup = unix.EPOLLHUP | unix.EPOLLERR // ready both ways: the call will tell
+	// A hang-up or an error is ready both ways: the call will tell.
+	const hangup = unix.EPOLLHUP | unix.EPOLLERR
 	for i, e := range p.raw[:n] {
 		if int(e.Fd) == p.evfd {
 			p.drain()
@@ -84,6 +92,7 @@ func (p *epoller) wait(evs []event, timeout time.Duration) (int, error) {
 		}
 		evs[i] = event{
 			fd:    int(e.Fd),
+			gen:   uint32(e.Pad),
 			read:  e.Events&(unix.EPOLLIN|unix.EPOLLRDHUP|hangup) != 0,
 			write: e.Events&(unix.EPOLLOUT|hangup) != 0,
 			eof:   e.Events&(unix.EPOLLRDHUP|hangup) != 0,
@@ -100,7 +109,9 @@ func (p *epoller) wait(evs []event, timeout time.Duration) (int, error) {
 // UseNetpoller has handed the epoll descriptor to Go's netpoller and the
 // wait may block, epoll_wait without a timeout each time the netpoller
 // says the descriptor is readable.
-func (p *epoller) epollWait(raw []unix.EpollEvent, timeout time.Duration) (n int, err error) {
+func (p *epoller) epollWait(
+	raw []unix.EpollEvent, timeout time.Duration,
+) (n int, err error) {
 	if g := p.inGo.Load(); g != nil && timeout != 0 {
 		werr := g.wait(timeout, func() bool {
 			n, err = unix.EpollWait(p.epfd, raw, 0)

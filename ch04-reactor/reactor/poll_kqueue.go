@@ -53,12 +53,14 @@ func newPoller() (poller, error) {
 
 // ANCHOR: kqueue-add
 
-func (p *kqueuer) add(fd int) error {
+func (p *kqueuer) add(fd int, gen uint32) error {
 	// EV_CLEAR is kqueue's edge trigger: the event's state is reset once
-	// it has been returned.
+	// it has been returned. The tag rides in udata (setTag).
 	var ch [2]unix.Kevent_t
 	unix.SetKevent(&ch[0], fd, unix.EVFILT_READ, unix.EV_ADD|unix.EV_CLEAR)
 	unix.SetKevent(&ch[1], fd, unix.EVFILT_WRITE, unix.EV_ADD|unix.EV_CLEAR)
+	setTag(&ch[0], gen)
+	setTag(&ch[1], gen)
 	return p.change(ch[:])
 }
 
@@ -98,12 +100,15 @@ func (p *kqueuer) wait(evs []event, timeout time.Duration) (int, error) {
 			evs[i] = event{wake: true}
 			continue
 		}
-		failed := e.Flags&unix.EV_ERROR != 0 // ready both ways: the call will tell
+		// An error is ready both ways: the call will tell.
+		failed := e.Flags&unix.EV_ERROR != 0
+		read := int(e.Filter) == unix.EVFILT_READ
 		evs[i] = event{
 			fd:    int(e.Ident),
-			read:  int(e.Filter) == unix.EVFILT_READ || failed,
+			gen:   tag(e),
+			read:  read || failed,
 			write: int(e.Filter) == unix.EVFILT_WRITE || failed,
-			eof:   int(e.Filter) == unix.EVFILT_READ && e.Flags&unix.EV_EOF != 0 || failed,
+			eof:   read && e.Flags&unix.EV_EOF != 0 || failed,
 		}
 	}
 	return n, nil

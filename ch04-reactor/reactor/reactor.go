@@ -36,8 +36,10 @@ var errInterrupted = errors.New("reactor: wait interrupted")
 // the Reactor's kernelMu held for reading, and close under it held for
 // writing, so that none reaches a descriptor close has closed.
 type poller interface {
-	// add registers fd for read and write readiness, edge-triggered.
-	add(fd int) error
+	// add registers fd for read and write readiness, edge-triggered,
+	// tagged with gen: every event wait reports for fd carries it (or
+	// 0, where the kernel has no room for a tag).
+	add(fd int, gen uint32) error
 	// del removes fd. After it returns the kernel reports nothing for fd
 	// that a later wait could return.
 	del(fd int) error
@@ -57,9 +59,10 @@ type poller interface {
 // An event is one readiness report from the kernel.
 type event struct {
 	fd          int
-	read, write bool // the direction is ready, or hung up, or in error
-	eof         bool // the peer closed its writing side, or an error: reads never block again
-	wake        bool // the cross-thread wake-up; fd is meaningless
+	gen         uint32 // the tag fd was added with; 0: untagged
+	read, write bool   // the direction is ready, or hung up, or in error
+	eof         bool   // the peer closed its writing side, or an error: reads never block again
+	wake        bool   // the cross-thread wake-up; fd is meaningless
 }
 
 // Wait describes one wait system call (epoll_wait or kevent) that Park or
@@ -73,23 +76,16 @@ type Wait struct {
 // ANCHOR: reactor-type
 
 // A Reactor waits for descriptors and timers on behalf of an executor.
-// Create one with New and release it with Close.
-//
-// Its state is split by who touches it, so that workers polling different
-// futures do not queue on one lock: the token and parkMu belong to the
-// one goroutine taking a turn; each Registration has a mutex of its own;
-// the map from descriptors to Registrations has a mutex that only
-// Register, Deregister and a turn's dispatch take; and the timers have
-// theirs. No system call is made under those three.
+// Create one with New and release it with Close. Its state is split by
+// who touches it (see kernel, in workers.go).
 type Reactor struct {
 	p      poller
 	events []event        // a turn's events from the kernel; under parkMu
 	wakers []future.Waker // Park's wakers to call; under parkMu
 
-	// token and sleeping make Park and Unpark a one-token parker.
-	// Park sets sleeping before it looks at the token, and Unpark sets
-	// the token before it looks at sleeping, so one of them always sees
-	// the other (the atomics are sequentially consistent).
+	// token and sleeping make Park and Unpark a one-token parker: Park
+	// sets sleeping before it looks at the token, Unpark sets the token
+	// before it looks at sleeping (sequentially consistent atomics).
 	token    atomic.Bool // an Unpark that no Park has consumed yet
 	sleeping atomic.Bool // Park is in, or about to enter, the kernel
 
@@ -97,18 +93,18 @@ type Reactor struct {
 	closedWake chan struct{} // Park's wait once closed (parkClosed)
 
 	// kernelMu is held for reading around every system call on the
-	// poller's descriptors but the wait (add, del, wake), and for writing
-	// by Close, which sets closed and closes them. So no call reaches a
-	// closed descriptor, or a number the process has since reused.
+	// poller's descriptors but the wait, and for writing by Close.
 	kernelMu sync.RWMutex
 	closed   atomic.Bool // set once, by Close, under kernelMu and parkMu
 
-	regsMu sync.Mutex // guards regs (a Registration has its own mu)
+	regsMu sync.Mutex // guards regs and gen; a Registration has its own mu
 	regs   map[int]*Registration
+	gen    uint32 // the tag of the latest Registration; never 0
 
 	timers timers // the heap of pending Sleeps, with a mutex of its own
 
-	onWait atomic.Pointer[func(Wait)]
+	onWait    atomic.Pointer[func(Wait)]
+	afterWait func() // tests only: runs in a turn between wait and dispatch
 }
 
 // ANCHOR_END: reactor-type
@@ -238,7 +234,8 @@ func (r *Reactor) Park() {
 }
 
 // park is Park's turn without the wake-ups: it appends the wakers to
-// wakers and returns them. Only Park and Turn call it, under parkMu.
+// wakers and returns them. Only the turns that may sleep call it, under
+// parkMu.
 func (r *Reactor) park(wakers []future.Waker) []future.Waker {
 	r.sleeping.Store(true)
 	if r.token.Swap(false) {
@@ -268,44 +265,13 @@ func (r *Reactor) TryPark() {
 
 // ANCHOR_END: trypark
 
-// ANCHOR: turn-api
-
-// Turn is Park (if block is set) or TryPark (if not) for a scheduler with
-// many workers: instead of calling the wakers it collected, it appends them
-// to wakers and returns the slice, so that the caller can queue the tasks
-// behind them in one batch, on its own worker, and decide how many idle
-// workers to wake. The caller owns the wakers and must wake (or otherwise
-// schedule) every one of them. Turn shares Park's one-token protocol with
-// Unpark, and like Park it is serialised: one turn at a time. A turn that
-// must not block does not wait for another turn either: if one is under
-// way (a worker may be asleep in it for as long as nothing happens),
-// Turn(false) returns at once, having done nothing; that turn will hand
-// out what is ready.
-func (r *Reactor) Turn(block bool, wakers []future.Waker) []future.Waker {
-	if !block {
-		if !r.parkMu.TryLock() {
-			return wakers
-		}
-		defer r.parkMu.Unlock()
-		return r.turn(false, wakers)
-	}
-	r.parkMu.Lock()
-	defer r.parkMu.Unlock()
-	wakers = r.park(wakers)
-	r.token.Store(false) // whatever unparked us is answered: we return
-	return wakers
-}
-
-// ANCHOR_END: turn-api
-
 // ANCHOR: turn
 
 // turn makes one wait in the kernel and dispatches what it returns,
 // appending the wakers to wake to wakers. If block is set, the wait lasts
 // until the earliest timer (or for ever, if there is none); if not, it
 // does not wait at all. A signal that interrupts the wait makes turn wait
-// again, with a fresh timeout. Only Park, TryPark and Turn call it, under
-// parkMu.
+// again, with a fresh timeout. Only the turns call it, under parkMu.
 func (r *Reactor) turn(block bool, wakers []future.Waker) []future.Waker {
 	for {
 		timeout, closed := r.timeout(block)
@@ -322,6 +288,9 @@ func (r *Reactor) turn(block bool, wakers []future.Waker) []future.Waker {
 			// Only a bug can get here (a closed or invalid epoll
 			// descriptor): Go's own netpoll throws in the same place.
 			panic(fmt.Sprintf("reactor: %v", err))
+		}
+		if r.afterWait != nil {
+			r.afterWait()
 		}
 		w := Wait{Timeout: timeout, Events: n}
 		for _, ev := range r.events[:n] {
@@ -372,7 +341,9 @@ func (r *Reactor) parkClosed(block bool) {
 // and appends to wakers the wakers of what is now ready, in this order:
 // descriptors first, then timers by deadline. It wakes nobody: the caller
 // does, outside every lock (Park and TryPark with wakeAll).
-func (r *Reactor) dispatch(evs []event, w *Wait, wakers []future.Waker) []future.Waker {
+func (r *Reactor) dispatch(
+	evs []event, w *Wait, wakers []future.Waker,
+) []future.Waker {
 	if len(evs) > 0 {
 		r.regsMu.Lock()
 		for _, ev := range evs {
@@ -381,10 +352,8 @@ func (r *Reactor) dispatch(evs []event, w *Wait, wakers []future.Waker) []future
 			}
 			// A descriptor deregistered since the kernel reported it
 			// is closed, or gone from the map. If its number was
-			// reused by a new registration, the event sets a flag
-			// there that is only spurious: the reader finds EAGAIN
-			// and waits again.
-			if g := r.regs[ev.fd]; g != nil {
+			// reused by a new registration, the tag tells them apart.
+			if g := r.regs[ev.fd]; g != nil && ev.owner(g) {
 				wakers = g.setReady(ev, wakers)
 			}
 		}
@@ -444,26 +413,20 @@ func (r *Reactor) Unpark() {
 	r.interrupt()
 }
 
-// interrupt writes to the wake-up descriptor if Park is sleeping in the
-// kernel, or has committed to, so that its wait returns. It holds
-// kernelMu so that it never writes to a descriptor Close has closed; on a
-// closed Reactor it signals the channel Park waits on instead.
+// interrupt wakes Park if it is sleeping in the kernel, or has committed
+// to, so that its wait returns: through the poller's wake-up, or on a
+// closed Reactor through the channel parkClosed waits on. The wake can
+// fail only on a closed poller; one already signalled is no error.
 func (r *Reactor) interrupt() {
 	if !r.sleeping.Load() {
-		return // Park will look at the token, or at the timers, before it waits
+		return // Park will look at the token, or at the timers, first
 	}
-	r.kernelMu.RLock()
-	defer r.kernelMu.RUnlock()
-	if r.closed.Load() {
+	if r.kernel(poller.wake) == ErrClosed {
 		select {
 		case r.closedWake <- struct{}{}:
 		default: // already signalled; one is enough
 		}
-		return
 	}
-	// wake can only fail if the descriptor is gone, which closed rules
-	// out; an eventfd or a pipe that is already signalled is no error.
-	_ = r.p.wake()
 }
 
 // ANCHOR_END: wake
@@ -481,8 +444,9 @@ func (r *Reactor) interrupt() {
 // another is pending panics, rather than leave the first waiting for
 // ever; cancel the first (future.Cancel) to hand the direction over.
 type Registration struct {
-	r  *Reactor
-	fd int
+	r   *Reactor
+	fd  int
+	gen uint32 // the tag of fd's events in the kernel
 
 	// mu guards the rest: the Registration's own lock, so that futures
 	// on different descriptors never wait for each other.
@@ -514,29 +478,45 @@ func (r *Reactor) Register(fd int) (*Registration, error) {
 		return nil, ErrRegularFile
 	}
 
-	r.kernelMu.RLock() // Close waits until the registration is whole
-	defer r.kernelMu.RUnlock()
-	if r.closed.Load() {
-		return nil, ErrClosed
-	}
 	// Into the map first, so that the first event finds it there.
-	g := &Registration{r: r, fd: fd}
-	r.regsMu.Lock()
-	if r.regs[fd] != nil {
-		r.regsMu.Unlock()
-		return nil, fmt.Errorf("reactor: register fd %d: already registered", fd)
+	g, err := r.remember(fd)
+	if err != nil {
+		return nil, err
 	}
-	r.regs[fd] = g
-	r.regsMu.Unlock()
-	// The system call holds no lock that a poll or a turn takes.
-	if err := r.p.add(fd); err != nil {
+	err = r.kernel(func(p poller) error { return p.add(fd, g.gen) })
+	if err != nil {
 		r.forget(g)
+		if err == ErrClosed {
+			return nil, err
+		}
 		return nil, fmt.Errorf("reactor: register fd %d: %w", fd, err)
 	}
 	return g, nil
 }
 
 // ANCHOR_END: register-fn
+
+// ANCHOR: remember
+
+// remember makes fd's Registration, with a tag that no other
+// Registration has had (the reactor counts them), and puts it in the map.
+func (r *Reactor) remember(fd int) (*Registration, error) {
+	r.regsMu.Lock()
+	defer r.regsMu.Unlock()
+	if r.regs[fd] != nil {
+		return nil, fmt.Errorf(
+			"reactor: register fd %d: already registered", fd)
+	}
+	r.gen++
+	if r.gen == 0 {
+		r.gen++ // 0 means untagged; after 1<<32 registrations
+	}
+	g := &Registration{r: r, fd: fd, gen: r.gen}
+	r.regs[fd] = g
+	return g, nil
+}
+
+// ANCHOR_END: remember
 
 // ANCHOR: deregister
 
@@ -557,12 +537,10 @@ func (g *Registration) Deregister() error {
 	// Out of the kernel, then out of the map, so that the number can be
 	// registered again as soon as Deregister returns.
 	r := g.r
-	var err error
-	r.kernelMu.RLock()
-	if !r.closed.Load() { // else Close has closed the poller, and g with it
-		err = r.p.del(g.fd)
+	err := r.kernel(func(p poller) error { return p.del(g.fd) })
+	if err == ErrClosed {
+		err = nil // Close has closed the poller, and g with it
 	}
-	r.kernelMu.RUnlock()
 	r.forget(g)
 
 	wakeAll(wakers)
@@ -584,6 +562,14 @@ func (r *Reactor) forget(g *Registration) {
 }
 
 // ANCHOR_END: register
+
+// owner reports whether ev, an event for g's descriptor number, is
+// g's: whether the kernel fetched it after g was registered, and not
+// for a file that had the number before. The tag tells, where the
+// poller has one.
+func (ev event) owner(g *Registration) bool {
+	return ev.gen == 0 || ev.gen == g.gen
+}
 
 // direction indexes a Registration's per-direction state.
 type direction int
@@ -726,14 +712,16 @@ func (g *Registration) ReadClosed() bool {
 
 func (f *readiness) Poll(cx *future.Context) future.Poll[error] {
 	if f.done {
-		panic("reactor: Readable or Writable polled after it was done or cancelled")
+		panic("reactor: Readable or Writable polled after it was done" +
+			" or cancelled")
 	}
 	g, d := f.g, f.dir
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	switch {
 	case g.waiter[d] != nil && g.waiter[d] != f:
-		panic(fmt.Sprintf("reactor: fd %d: a second %v future polled while another is pending", g.fd, d))
+		panic(fmt.Sprintf("reactor: fd %d: a second %v future polled"+
+			" while another is pending", g.fd, d))
 	case g.closed:
 		f.done = true
 		return future.Done(ErrClosed)
@@ -751,6 +739,8 @@ func (f *readiness) Poll(cx *future.Context) future.Poll[error] {
 	return future.Pending[error]()
 }
 
+// ANCHOR_END: readiness-poll
+
 // Cancel forgets the waker, if this future is still the one waiting.
 func (f *readiness) Cancel() {
 	g, d := f.g, f.dir
@@ -761,7 +751,5 @@ func (f *readiness) Cancel() {
 		g.waiter[d], g.waker[d] = nil, nil
 	}
 }
-
-// ANCHOR_END: readiness-poll
 
 // ANCHOR_END: readable

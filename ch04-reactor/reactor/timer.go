@@ -26,7 +26,7 @@ const (
 	timerIdle      timerState = iota // not armed yet: never polled
 	timerWaiting                     // in the heap, waiting for its deadline
 	timerFired                       // its deadline passed (or Close ran): done
-	timerCancelled                   // cancelled; its entry may still be in the heap
+	timerCancelled                   // cancelled; its entry may stay
 )
 
 // A timerWhen is one entry of the heap. The deadline and its tie-break
@@ -185,7 +185,9 @@ func (tm *timers) timeout(now time.Time) time.Duration {
 	case d <= 0:
 		return 0
 	case d >= maxWait:
-		return maxWait // before rounding, which would overflow near the largest Duration
+		// Before rounding, which would overflow near the largest
+		// Duration.
+		return maxWait
 	}
 	return (d + time.Millisecond - 1).Truncate(time.Millisecond)
 }
@@ -248,11 +250,13 @@ func (tm *timers) add(t *timer, at int64, w future.Waker) int {
 func (tm *timers) cancel(t *timer) {
 	t.state, t.waker = timerCancelled, nil
 	tm.cancelled++
-	for n := len(tm.heap); n > 0 && tm.heap[n-1].t.state == timerCancelled; n-- {
-		tm.heap[n-1] = timerWhen{}
-		tm.heap = tm.heap[:n-1]
+	h := tm.heap
+	for len(h) > 0 && h[len(h)-1].t.state == timerCancelled {
+		h[len(h)-1] = timerWhen{}
+		h = h[:len(h)-1]
 		tm.cancelled--
 	}
+	tm.heap = h
 	if tm.cancelled > len(tm.heap)/4 {
 		tm.sweep()
 	}
