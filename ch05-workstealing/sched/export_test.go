@@ -8,20 +8,18 @@ func NewNoSteal(n int) (*Runtime, error) {
 
 // Hooks are the points of the runtime a test can watch; see hooks.
 type Hooks struct {
-	JoinWaiter func()
-	ParkAbort  func()
-	Spin       func(ns, busy int32)
-	HandOver   func()
+	JoinWaiter func() // JoinHandle.Poll has stored its waker
+	ParkAbort  func() // park found work after counting itself idle
+	HandOver   func() // the monitor hands the reactor on
 }
 
 // NewHooked is NewConfig with hooks that the runtime calls.
 func NewHooked(c Config, h Hooks) (*Runtime, error) {
-	return newRuntime(c, &hooks{
-		joinWaiter: h.JoinWaiter,
-		parkAbort:  h.ParkAbort,
-		spin:       h.Spin,
-		handOver:   h.HandOver,
-	})
+	var hk hooks
+	hk[hookJoinWaiter] = h.JoinWaiter
+	hk[hookParkAbort] = h.ParkAbort
+	hk[hookHandOver] = h.HandOver
+	return newRuntime(c, &hk)
 }
 
 // Closing reports whether Shutdown has begun.

@@ -80,9 +80,7 @@ func (rt *Runtime) monitor() {
 // worker to hand the turn to, and the busy ones look at the reactor
 // every 61 polls.
 func (rt *Runtime) handOver() {
-	if h := rt.hooks; h != nil && h.handOver != nil {
-		h.handOver()
-	}
+	rt.hook(hookHandOver)
 	rt.wakep()
 }
 

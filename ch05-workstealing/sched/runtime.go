@@ -75,13 +75,24 @@ func NewConfig(c Config) (*Runtime, error) {
 	return newRuntime(c, nil)
 }
 
-// hooks lets a test watch the runtime at points that are otherwise
-// invisible. Every field may be nil.
-type hooks struct {
-	joinWaiter func()               // JoinHandle.Poll stored its waker
-	parkAbort  func()               // park found work after counting idle
-	spin       func(ns, busy int32) // a worker became a spinner, ns before
-	handOver   func()               // the monitor hands the reactor on
+// hooks lets a test watch the runtime, or step in, at points that are
+// otherwise invisible: hooks[p] is called at point p, if it is not nil.
+type hooks [numHooks]func()
+
+// The points where a test may hook in.
+const (
+	hookJoinWaiter = iota // JoinHandle.Poll has stored its waker
+	hookParkAbort         // park found work after counting itself idle
+	hookHandOver          // the monitor hands the reactor on
+	numHooks
+)
+
+// hook calls the test's hook for point p, if there is one. Outside
+// tests, rt.hooks is nil, and this is one load and a branch.
+func (rt *Runtime) hook(p int) {
+	if rt.hooks != nil && rt.hooks[p] != nil {
+		rt.hooks[p]()
+	}
 }
 
 func newRuntime(c Config, hk *hooks) (*Runtime, error) {
@@ -165,7 +176,8 @@ func SpawnFrom[T any](cx *future.Context, f future.Future[T]) *JoinHandle[T] {
 // woken goroutine in runnext). Otherwise it is wk.Wake(). A plain Wake
 // cannot do this, because it cannot tell which worker, if any, calls it.
 func WakeFrom(cx *future.Context, wk future.Waker) {
-	if cur, ok := cx.Waker().(*header); ok && cur.w != nil && cur.w.wakeNext(wk) {
+	cur, ok := cx.Waker().(*header)
+	if ok && cur.w != nil && cur.w.wakeNext(wk) {
 		return
 	}
 	wk.Wake()

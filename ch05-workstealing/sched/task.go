@@ -301,9 +301,7 @@ func (t *JoinHandle[T]) Poll(cx *future.Context) future.Poll[future.Result[T]] {
 	// Only this side writes waiter while joinWaker is clear, and the
 	// finisher reads it only if it finds joinWaker set.
 	t.waiter = cx.Waker()
-	if hk := h.rt.hooks; hk != nil && hk.joinWaiter != nil {
-		hk.joinWaiter()
-	}
+	h.rt.hook(hookJoinWaiter)
 	for {
 		s = h.state.Load()
 		if s&complete != 0 {

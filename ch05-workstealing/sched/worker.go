@@ -233,9 +233,6 @@ func (w *worker) maySpin() bool {
 			return false
 		}
 		if rt.nspinning.CompareAndSwap(ns, ns+1) {
-			if hk := rt.hooks; hk != nil && hk.spin != nil {
-				hk.spin(ns, busy)
-			}
 			w.spinning = true
 			return true
 		}
@@ -304,9 +301,7 @@ func (w *worker) park() *header {
 	w.idle(driver)
 	if rt.closing.Load() || w.hasWork() {
 		w.unidle(driver)
-		if hk := rt.hooks; hk != nil && hk.parkAbort != nil {
-			hk.parkAbort()
-		}
+		rt.hook(hookParkAbort)
 		return nil
 	}
 	w.parks.Add(1)
