@@ -25,16 +25,10 @@ func (rt *Runtime) startMonitor(on bool) {
 
 // ANCHOR: monitor
 
-// monitor makes sure that nobody waits for the reactor while a worker
-// sits idle. A worker that leaves the reactor's blocking turn runs what
-// the turn made ready, and may run it for long: a task that computes,
-// or blocks its goroutine. Until it parks again, no worker is in the
-// reactor, and a timer that falls due waits for it, though the other
-// workers are parked and could serve it. Every tick, the monitor looks:
-// if nobody has been in the reactor since the last tick, it hands the
-// turn on (handOver). When every worker is idle and one is in the
-// reactor, there is nothing to watch, and it sleeps until a worker
-// leaves the reactor (kickMonitor) or Shutdown.
+// monitor makes sure that no timer or descriptor waits for a worker
+// that left the reactor while another worker sits idle: if nobody has
+// been in the reactor for a whole tick, it hands the turn on. While all
+// is quiet it sleeps, until a worker leaves the reactor or Shutdown.
 func (rt *Runtime) monitor() {
 	defer close(rt.monDone)
 	tick := time.NewTimer(monitorTick)

@@ -482,8 +482,6 @@ func (w *worker) enqueue(wakers []future.Waker) *header {
 
 // ANCHOR_END: reactor-turn
 
-// ANCHOR: call-wakers
-
 // callWakers calls every waker in wks with callWaker, clears wks and
 // returns it, emptied, for reuse.
 func (rt *Runtime) callWakers(w *worker, wks []future.Waker) []future.Waker {
@@ -493,6 +491,8 @@ func (rt *Runtime) callWakers(w *worker, wks []future.Waker) []future.Waker {
 	}
 	return wks[:0]
 }
+
+// ANCHOR: call-waker
 
 // callWaker calls wk.Wake for a worker w between tasks (or for Shutdown,
 // with w nil), and contains what the waker's code may do, as poll does
@@ -524,4 +524,4 @@ func (rt *Runtime) callWaker(w *worker, wk future.Waker,
 	ok = true
 }
 
-// ANCHOR_END: call-wakers
+// ANCHOR_END: call-waker
