@@ -24,7 +24,8 @@ const defaultBlockingThreads = 64
 // *executor.PanicError, and runtime.Goexit executor.ErrGoexit. If rt
 // shuts down before fn starts, fn never runs and the future is done with
 // ErrShutdown.
-func SpawnBlocking[T any](rt *Runtime, fn func() (T, error)) future.Future[future.Result[T]] {
+func SpawnBlocking[T any](rt *Runtime,
+	fn func() (T, error)) future.Future[future.Result[T]] {
 	p := new(future.Promise[future.Result[T]])
 	set := func(r future.Result[T]) {
 		defer func() { // Set wakes the awaiting task: its waker may panic
@@ -35,28 +36,36 @@ func SpawnBlocking[T any](rt *Runtime, fn func() (T, error)) future.Future[futur
 		p.Set(r)
 	}
 	rt.blocking.submit(blockingJob{
-		run: func() {
-			returned := false
-			defer func() {
-				if returned {
-					return
-				}
-				if v := recover(); v != nil {
-					set(future.Err[T](panicked(v)))
-				} else {
-					set(future.Err[T](executor.ErrGoexit))
-				}
-			}()
-			v, err := fn()
-			returned = true
-			set(future.Result[T]{Value: v, Err: err})
-		},
+		run:  func() { runBlocking(fn, set) },
 		drop: func() { set(future.Err[T](ErrShutdown)) },
 	})
 	return p
 }
 
 // ANCHOR_END: blocking
+
+// ANCHOR: blocking-run
+
+// runBlocking calls fn on a goroutine of the pool and passes its result
+// to set, or the error of a panic or a runtime.Goexit in it.
+func runBlocking[T any](fn func() (T, error), set func(future.Result[T])) {
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		if v := recover(); v != nil {
+			set(future.Err[T](panicked(v)))
+		} else {
+			set(future.Err[T](executor.ErrGoexit))
+		}
+	}()
+	v, err := fn()
+	returned = true
+	set(future.Result[T]{Value: v, Err: err})
+}
+
+// ANCHOR_END: blocking-run
 
 type blockingJob struct {
 	run  func() // does the work and completes the future

@@ -35,6 +35,14 @@
 // queues the tasks it made ready on its own ring, in one batch, and wakes
 // one idle worker to steal from it if there was more than one.
 //
+// While that worker runs what the turn made ready, nobody is in the
+// reactor. A monitor goroutine, in the manner of Go's sysmon, looks every
+// 10ms: if nobody has been in the reactor for a whole tick, it wakes an
+// idle worker, which takes the turn, so that a timer falls due on time
+// even while the worker that left runs a long poll. While every worker
+// is idle the monitor sleeps, and the next worker to leave the reactor
+// wakes it.
+//
 // # Spinning
 //
 // Waking a parked goroutine costs a kernel wake-up of its thread, tens of
@@ -57,17 +65,18 @@
 // the JoinHandle that Spawn returns. Its state is one atomic word:
 // notified (queued, or to be queued again), running, complete and
 // cancelled, and two bits for the handle's side (a waker is stored; the
-// result was taken). A wake sets notified, and only the wake that finds the task
-// idle queues it, so a task is on at most one queue, is never polled by
-// two workers at once, and a wake during its poll makes the worker queue
-// it again when the poll ends.
+// result was taken). A wake sets notified, and only the wake that finds
+// the task idle queues it, so a task is on at most one queue, is never
+// polled by two workers at once, and a wake during its poll makes the
+// worker queue it again when the poll ends.
 //
 // Go has no thread-local "current worker", so a Wake cannot tell whether
 // a worker calls it: it queues the task on the global queue. The paths
 // that know which worker they are on use its own queues instead: a task
-// woken during its own poll, the tasks of a reactor turn taken by a worker that was idle, a task awaiting
-// one that completes (LIFO slot), and SpawnFrom and WakeFrom, which take
-// the Context of the task that calls them.
+// woken during its own poll, the tasks of a reactor turn taken by a
+// worker that was idle, a task awaiting one that completes (LIFO slot),
+// and SpawnFrom and WakeFrom, which take the Context of the task that
+// calls them.
 //
 // # Rules
 //
@@ -78,9 +87,11 @@
 // holds its worker: the task in that worker's LIFO slot waits, and
 // the rest of its ring waits to be stolen. SpawnBlocking is for such work.
 //
-// A task that panics is done, with a *executor.PanicError; a task that
-// calls runtime.Goexit is done with executor.ErrGoexit, and its worker
-// goes on in a new goroutine. Shutdown stops the workers, cancels every
-// task still pending (future.Cancel, then ErrShutdown) and closes the
-// reactor.
+// A task whose Poll, or whose future's Cancel, panics is done, with a
+// *executor.PanicError; one that calls runtime.Goexit is done with
+// executor.ErrGoexit, and its worker goes on in a new goroutine. A waker
+// that the runtime calls outside any task and that panics or calls
+// Goexit is recorded, and Shutdown returns it. Shutdown stops the
+// workers, cancels every task still pending (future.Cancel, then
+// ErrShutdown), each on its own, and closes the reactor.
 package sched

@@ -20,14 +20,14 @@ func cpuTime(t *testing.T) time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// TestIdleUsesNoCPU keeps a runtime with two workers idle for 300ms, once
+// TestParkIdleUsesNoCPU keeps a runtime with two workers idle for 300ms, once
 // with nothing to do and once with a task waiting on a 1-hour sleep, and
 // measures the CPU time the whole process used meanwhile: under 10% of
 // the wall time, or the workers are spinning instead of parking. This is
 // the one test that waits for wall time, because idleness is what it
 // measures. A busy machine cannot fail it: other processes' work is not
 // counted, and a descheduled process uses less CPU, not more.
-func TestIdleUsesNoCPU(t *testing.T) {
+func TestParkIdleUsesNoCPU(t *testing.T) {
 	const idle = 300 * time.Millisecond
 	for _, sleeping := range []bool{false, true} {
 		rt := newRT(t, 2)

@@ -41,6 +41,15 @@ type Runtime struct {
 	strays  []error // panics of wakers called outside any task
 
 	steal bool // idle workers steal; off only in a benchmark
+
+	// The monitor that hands the reactor on (monitor.go).
+	handover  bool          // there is a monitor; off only in a demo
+	monAsleep atomic.Bool   // the monitor waits for monKick, not a tick
+	monKick   chan struct{} // wakes the monitor from its deep sleep
+	monStop   chan struct{} // closed by Shutdown
+	monDone   chan struct{} // closed by the monitor when it stops
+
+	hooks *hooks // nil outside tests
 }
 
 // ANCHOR_END: runtime
@@ -50,10 +59,44 @@ type Runtime struct {
 // reactor cannot be created (reactor.ErrUnsupported on a system without
 // epoll or kqueue).
 func New(n int) (*Runtime, error) {
-	return newRuntime(n, true)
+	return NewConfig(Config{Workers: n})
 }
 
-func newRuntime(n int, steal bool) (*Runtime, error) {
+// Config sets up a Runtime with parts of it turned off, for the demos and
+// benchmarks that show what a part is for. The zero Config is New(0).
+type Config struct {
+	Workers    int  // as New's n
+	NoSteal    bool // idle workers take only from the global queue
+	NoHandover bool // no monitor hands the reactor to an idle worker
+}
+
+// NewConfig starts a Runtime set up as c says; see New.
+func NewConfig(c Config) (*Runtime, error) {
+	return newRuntime(c, nil)
+}
+
+// hooks lets a test watch the runtime, or step in, at points that are
+// otherwise invisible: hooks[p] is called at point p, if it is not nil.
+type hooks [numHooks]func()
+
+// The points where a test may hook in.
+const (
+	hookJoinWaiter = iota // JoinHandle.Poll has stored its waker
+	hookParkAbort         // park found work after counting itself idle
+	hookHandOver          // the monitor hands the reactor on
+	numHooks
+)
+
+// hook calls the test's hook for point p, if there is one. Outside
+// tests, rt.hooks is nil, and this is one load and a branch.
+func (rt *Runtime) hook(p int) {
+	if rt.hooks != nil && rt.hooks[p] != nil {
+		rt.hooks[p]()
+	}
+}
+
+func newRuntime(c Config, hk *hooks) (*Runtime, error) {
+	n := c.Workers
 	if n <= 0 {
 		n = runtime.GOMAXPROCS(0)
 	}
@@ -61,7 +104,7 @@ func newRuntime(n int, steal bool) (*Runtime, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sched: %w", err)
 	}
-	rt := &Runtime{reactor: r, steal: steal}
+	rt := &Runtime{reactor: r, steal: !c.NoSteal, hooks: hk}
 	rt.blocking.max = defaultBlockingThreads
 	rt.workers = make([]*worker, n)
 	for i := range rt.workers {
@@ -71,6 +114,7 @@ func newRuntime(n int, steal bool) (*Runtime, error) {
 	for _, w := range rt.workers {
 		go w.main()
 	}
+	rt.startMonitor(!c.NoHandover)
 	return rt, nil
 }
 
@@ -132,7 +176,8 @@ func SpawnFrom[T any](cx *future.Context, f future.Future[T]) *JoinHandle[T] {
 // woken goroutine in runnext). Otherwise it is wk.Wake(). A plain Wake
 // cannot do this, because it cannot tell which worker, if any, calls it.
 func WakeFrom(cx *future.Context, wk future.Waker) {
-	if cur, ok := cx.Waker().(*header); ok && cur.w != nil && cur.w.wakeNext(wk) {
+	cur, ok := cx.Waker().(*header)
+	if ok && cur.w != nil && cur.w.wakeNext(wk) {
 		return
 	}
 	wk.Wake()
@@ -228,8 +273,18 @@ func (rt *Runtime) release(h *header) {
 // any task, so that one broken waker does not stop a worker. Shutdown
 // reports them.
 func (rt *Runtime) stray(v any) {
+	rt.strayErr(fmt.Errorf("sched: a waker panicked: %v", v))
+}
+
+// strayGoexit records a waker that called runtime.Goexit, as stray does
+// a panic.
+func (rt *Runtime) strayGoexit() {
+	rt.strayErr(errors.New("sched: a waker called runtime.Goexit"))
+}
+
+func (rt *Runtime) strayErr(err error) {
 	rt.strayMu.Lock()
-	rt.strays = append(rt.strays, fmt.Errorf("sched: a waker panicked: %v", v))
+	rt.strays = append(rt.strays, err)
 	rt.strayMu.Unlock()
 }
 
@@ -256,27 +311,70 @@ func (rt *Runtime) Shutdown() error {
 		}
 		rt.reactor.Unpark()
 		rt.stopped.Wait()
-		for _, h := range rt.abandoned() {
-			h.self.stop(ErrShutdown)
-		}
+		rt.stopMonitor()
+		stopAll(rt.abandoned())
 		rt.blocking.close()
 		cerr := rt.closeReactor()
+		rt.strayMu.Lock()
 		err = errors.Join(cerr, errors.Join(rt.strays...))
+		rt.strayMu.Unlock()
 	})
 	return err
 }
 
 // ANCHOR_END: shutdown
 
-// closeReactor closes the reactor, which wakes whatever still waits on
-// it; a waker that panics there is recorded like any stray waker.
-func (rt *Runtime) closeReactor() error {
-	defer func() {
-		if v := recover(); v != nil {
-			rt.stray(v)
+// ANCHOR: stop-all
+
+// stopAll stops every task in hs: cancels it and finishes it with
+// ErrShutdown. Each stop is contained (see cancel and callWaker): a
+// future's Cancel or a waker that panics stops no other task. One that
+// calls runtime.Goexit ends the goroutine that runs the loop, so the
+// loop runs on a goroutine of its own, and the deferred call starts a
+// new one for the tasks after it.
+func stopAll(hs []*header) {
+	done := make(chan struct{})
+	var from func(i int)
+	from = func(i int) {
+		defer func() {
+			if i < len(hs) { // Goexit: go on with the next task
+				go from(i + 1)
+			}
+		}()
+		for ; i < len(hs); i++ {
+			hs[i].self.stop(ErrShutdown)
 		}
+		close(done)
+	}
+	go from(0)
+	<-done
+}
+
+// ANCHOR_END: stop-all
+
+// closeReactor closes the reactor, which wakes whatever still waits on
+// it. A waker that panics there is recorded like any stray waker; one
+// that calls runtime.Goexit ends only the goroutine closeReactor runs on.
+func (rt *Runtime) closeReactor() error {
+	res := make(chan error, 1)
+	go func() {
+		ok := false
+		defer func() {
+			if ok {
+				return
+			}
+			if v := recover(); v != nil {
+				rt.stray(v)
+			} else {
+				rt.strayGoexit()
+			}
+			res <- nil
+		}()
+		err := rt.reactor.Close()
+		ok = true
+		res <- err
 	}()
-	return rt.reactor.Close()
+	return <-res
 }
 
 // abandoned closes the global queue and every live list, and returns

@@ -219,7 +219,7 @@ func (t *JoinHandle[T]) finish(w *worker, r future.Result[T]) {
 	if w != nil && w.wakeNext(waiter) {
 		return
 	}
-	h.rt.callWaker(waiter)
+	h.rt.callWaker(w, waiter, nil)
 }
 
 // ANCHOR_END: finish
@@ -243,12 +243,34 @@ func (t *JoinHandle[T]) stop(err error) bool {
 	return true
 }
 
+// ANCHOR: cancel
+
 // cancel calls the future's Cancel and finishes the task with err. The
-// caller owns the task: it set running.
+// caller owns the task: it set running. Cancel is the future's code, as
+// Poll is, and is contained the same way: if it panics, the task is done
+// with a *PanicError; if it calls runtime.Goexit, the task is done with
+// executor.ErrGoexit, and the worker w, if any, moves to a new goroutine.
 func (t *JoinHandle[T]) cancel(w *worker, err error) {
+	ok := false
+	defer func() {
+		if ok {
+			return
+		}
+		if v := recover(); v != nil {
+			t.finish(w, future.Err[T](panicked(v)))
+			return
+		}
+		t.finish(w, future.Err[T](executor.ErrGoexit))
+		if w != nil {
+			w.goexited = true
+		}
+	}()
 	future.Cancel(t.fut)
+	ok = true
 	t.finish(w, future.Err[T](err))
 }
+
+// ANCHOR_END: cancel
 
 // ANCHOR: join
 
@@ -279,6 +301,7 @@ func (t *JoinHandle[T]) Poll(cx *future.Context) future.Poll[future.Result[T]] {
 	// Only this side writes waiter while joinWaker is clear, and the
 	// finisher reads it only if it finds joinWaker set.
 	t.waiter = cx.Waker()
+	h.rt.hook(hookJoinWaiter)
 	for {
 		s = h.state.Load()
 		if s&complete != 0 {

@@ -80,12 +80,12 @@ func (w *wakerTask) Poll(cx *future.Context) future.Poll[struct{}] {
 	return future.Pending[struct{}]()
 }
 
-// TestWakeStorm wakes tasks from many goroutines and from other tasks at
+// TestStressWakeStorm wakes tasks from many goroutines and from other tasks at
 // once, over and over. No task may be polled while it is being polled
 // (the inPoll flag), none may be lost (each sees its last wake and
 // finishes), and no task is polled more often than it was woken, plus
 // its first poll.
-func TestWakeStorm(t *testing.T) {
+func TestStressWakeStorm(t *testing.T) {
 	const (
 		targets  = 16
 		wakers   = 8 // goroutines

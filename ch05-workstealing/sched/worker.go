@@ -226,12 +226,17 @@ func (w *worker) maySpin() bool {
 	if w.spinning {
 		return true
 	}
-	if 2*rt.nspinning.Load() >= int32(len(rt.workers))-rt.nidle.Load() {
-		return false
+	for {
+		ns := rt.nspinning.Load()
+		busy := int32(len(rt.workers)) - rt.nidle.Load()
+		if 2*ns >= busy {
+			return false
+		}
+		if rt.nspinning.CompareAndSwap(ns, ns+1) {
+			w.spinning = true
+			return true
+		}
 	}
-	w.spinning = true
-	rt.nspinning.Add(1)
-	return true
 }
 
 // stopSpinning ends the spinning state when the worker has found work.
@@ -294,8 +299,9 @@ func (w *worker) park() *header {
 	}
 	driver := rt.polling.CompareAndSwap(false, true)
 	w.idle(driver)
-	if rt.closing.Load() || rt.hasWork() {
+	if rt.closing.Load() || w.hasWork() {
 		w.unidle(driver)
+		rt.hook(hookParkAbort)
 		return nil
 	}
 	w.parks.Add(1)
@@ -334,6 +340,7 @@ func (w *worker) unidle(driver bool) {
 		rt.inReactor.Store(false)
 		rt.nidle.Add(-1)
 		rt.polling.Store(false)
+		rt.kickMonitor() // nobody is in the reactor now
 		return
 	}
 	rt.idleMu.Lock()
@@ -351,12 +358,18 @@ func (w *worker) unidle(driver bool) {
 	rt.idleMu.Unlock()
 }
 
-// hasWork reports whether any queue a worker could take from is
-// non-empty: the global queue or a ring (LIFO slots are not stealable,
-// and a worker only parks with its own empty).
-func (rt *Runtime) hasWork() bool {
+// hasWork reports whether any queue w could take from is non-empty: the
+// global queue or, if idle workers steal, a ring (LIFO slots are not
+// stealable, and a worker only parks with its own empty). A ring it may
+// not steal from is not work for it: counting it would keep it looking,
+// at full speed, for work it will never take.
+func (w *worker) hasWork() bool {
+	rt := w.rt
 	if rt.global.n.Load() > 0 {
 		return true
+	}
+	if !rt.steal {
+		return false
 	}
 	for _, v := range rt.workers {
 		if v.ring.len() > 0 {
@@ -399,12 +412,13 @@ func (w *worker) queueGlobal(wakers []future.Waker) {
 	rt := w.rt
 	var first, last *header
 	var n int32
+	others := wakers[:0] // wakers that are not tasks of rt
 	for i, wk := range wakers {
 		wakers[i] = nil
 		h, ok := wk.(*header)
 		switch {
 		case !ok || h.rt != rt:
-			rt.callWaker(wk)
+			others = append(others, wk)
 		case !h.notify():
 		case first == nil:
 			first, last, n = h, h, 1
@@ -413,15 +427,14 @@ func (w *worker) queueGlobal(wakers []future.Waker) {
 			n++
 		}
 	}
-	w.wakers = wakers[:0]
-	if first == nil {
-		return
+	if first != nil {
+		last.next = nil
+		if !rt.global.push(first, last, n) {
+			w.spill = append(w.spill, first) // shutting down: see put
+		}
+		rt.wakep()
 	}
-	last.next = nil
-	if !rt.global.push(first, last, n) {
-		w.spill = append(w.spill, first) // shutting down: see put
-	}
-	rt.wakep()
+	w.wakers = rt.callWakers(w, others)
 }
 
 // ANCHOR_END: queue-global
@@ -437,12 +450,13 @@ func (w *worker) queueGlobal(wakers []future.Waker) {
 func (w *worker) enqueue(wakers []future.Waker) *header {
 	var first *header
 	more := false
+	others := wakers[:0] // wakers that are not tasks of w.rt
 	for i, wk := range wakers {
 		wakers[i] = nil
 		h, ok := wk.(*header)
 		switch {
 		case !ok || h.rt != w.rt:
-			w.rt.callWaker(wk)
+			others = append(others, wk)
 		case !h.notify():
 		case first == nil:
 			first = h
@@ -451,10 +465,16 @@ func (w *worker) enqueue(wakers []future.Waker) *header {
 			more = true
 		}
 	}
-	w.wakers = wakers[:0]
 	if more {
 		w.rt.wakep()
 	}
+	if len(others) > 0 && first != nil {
+		// A waker may call runtime.Goexit and end this goroutine:
+		// first must be where the worker's next goroutine finds it.
+		w.pushNext(first)
+		first = nil
+	}
+	w.wakers = w.rt.callWakers(w, others)
 	return first
 }
 
@@ -462,13 +482,46 @@ func (w *worker) enqueue(wakers []future.Waker) *header {
 
 // ANCHOR_END: reactor-turn
 
-// callWaker calls wk.Wake, and records a panic instead of passing it on:
-// the caller is a worker, between tasks.
-func (rt *Runtime) callWaker(wk future.Waker) {
+// callWakers calls every waker in wks with callWaker, clears wks and
+// returns it, emptied, for reuse.
+func (rt *Runtime) callWakers(w *worker, wks []future.Waker) []future.Waker {
+	for i, wk := range wks {
+		wks[i] = nil
+		rt.callWaker(w, wk, wks[i+1:])
+	}
+	return wks[:0]
+}
+
+// ANCHOR: call-waker
+
+// callWaker calls wk.Wake for a worker w between tasks (or for Shutdown,
+// with w nil), and contains what the waker's code may do, as poll does
+// for a task's. A panic is recorded, and the caller goes on. A call of
+// runtime.Goexit ends this goroutine whatever we do: it is recorded,
+// the wakers after wk (rest) are called on a new goroutine, and w is
+// told to move to one too.
+func (rt *Runtime) callWaker(w *worker, wk future.Waker,
+	rest []future.Waker) {
+	ok := false
 	defer func() {
+		if ok {
+			return
+		}
 		if v := recover(); v != nil {
 			rt.stray(v)
+			return
+		}
+		rt.strayGoexit()
+		if w != nil {
+			w.goexited = true
+		}
+		if len(rest) > 0 {
+			rest = append([]future.Waker(nil), rest...)
+			go rt.callWakers(nil, rest)
 		}
 	}()
 	wk.Wake()
+	ok = true
 }
+
+// ANCHOR_END: call-waker
