@@ -30,6 +30,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/asyncbook/asyncbook/ch02-futures/cli"
 	"github.com/asyncbook/asyncbook/ch02-futures/future"
 	"github.com/asyncbook/asyncbook/ch05-workstealing/sched"
 	"github.com/asyncbook/asyncbook/ch06-echo/tcp"
@@ -216,8 +217,8 @@ func generate(lc *loadConfig, stderr io.Writer) (res *loadResult, err error) {
 		return nil, fmt.Errorf("%v (none of %d connections could be made)", dialErr, lc.conns)
 	}
 	if res.failed > 0 {
-		fmt.Fprintf(stderr, "%s: %d of %d connections failed, the first with: %v\n",
-			progName, res.failed, lc.conns, dialErr)
+		fmt.Fprintf(stderr, "%s: %d of %d connections failed, the first with: %s\n",
+			progName, res.failed, lc.conns, cli.Escape(dialErr.Error()))
 	}
 	if lc.hold {
 		err = g.holdIdle(res)

@@ -161,7 +161,7 @@ func runWith(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int
 		// line names the flag, the value and what is wrong with it, and
 		// fits a 72-column terminal (and the book's page) for the usual
 		// slips, a missing port or a port out of range.
-		fmt.Fprintf(stderr, "%s: -addr %q: %v\n", progName, *addr, err)
+		fmt.Fprintf(stderr, "%s: -addr %q: %s\n", progName, *addr, cli.Escape(err.Error()))
 		return 2
 	}
 	if *load {
@@ -170,8 +170,7 @@ func runWith(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int
 			return usageError(err.Error())
 		}
 		if err := runLoad(lc, stdout, stderr); err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", progName, err)
-			return 1
+			return cmd.Fail(err)
 		}
 		return 0
 	}
@@ -207,8 +206,7 @@ func runWith(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int
 		s, err = listenBook(cfg, log)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
-		return 1
+		return cmd.Fail(err)
 	}
 	return serve(s, cfg, log, sigs)
 }
