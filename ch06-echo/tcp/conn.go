@@ -49,6 +49,9 @@ func newConn(r *reactor.Reactor, fd int, remote netip.AddrPort) (*Conn, error) {
 	if err := setNoDelay(fd); err != nil {
 		return nil, opError("accept", netip.AddrPort{}, remote, err)
 	}
+	if err := setKeepAlive(fd); err != nil {
+		return nil, opError("accept", netip.AddrPort{}, remote, err)
+	}
 	reg, err := r.Register(fd)
 	if err != nil {
 		return nil, opError("register", netip.AddrPort{}, remote, err)
