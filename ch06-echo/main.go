@@ -52,6 +52,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -156,6 +157,9 @@ func runWith(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int
 	case *load && *std:
 		return usageError("-std is a server; -load is the load generator: use one")
 	}
+	if msg := unusedFlag(fs, *load, *std); msg != "" {
+		return usageError(msg)
+	}
 	if _, err := tcp.ParseAddr(*addr); err != nil {
 		// Without the "(see ch06-echo -h)" of the other usage errors: the
 		// line names the flag, the value and what is wrong with it, and
@@ -209,6 +213,39 @@ func runWith(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int
 		return cmd.Fail(err)
 	}
 	return serve(s, cfg, log, sigs)
+}
+
+// The flags that only one mode reads. A flag the chosen mode ignores is
+// a usage error rather than a silent no-op: -hold without -load would
+// otherwise start a server and leave the user to wonder.
+var (
+	serverFlags = []string{"netpoller", "max-conns", "idle", "grace", "v"}
+	loadFlags   = []string{"conns", "size", "d", "warmup", "pid", "hold"}
+)
+
+// unusedFlag returns the usage error for the first flag set on the
+// command line that does nothing in the mode chosen, or "".
+func unusedFlag(fs *flag.FlagSet, load, std bool) string {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case load:
+		for _, name := range serverFlags {
+			if set[name] {
+				return fmt.Sprintf("-%s does nothing with -load", name)
+			}
+		}
+	default:
+		for _, name := range loadFlags {
+			if set[name] {
+				return fmt.Sprintf("-%s works only with -load", name)
+			}
+		}
+		if std && set["netpoller"] {
+			return "-netpoller does nothing with -std"
+		}
+	}
+	return ""
 }
 
 // newLogger returns the servers' logger: slog's text format on w, without
