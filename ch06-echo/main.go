@@ -168,8 +168,14 @@ func runWith(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int
 		fmt.Fprintf(stderr, "%s: -addr %q: %s\n", progName, *addr, cli.Escape(err.Error()))
 		return 2
 	}
+	if sigs == nil {
+		c := make(chan os.Signal, 2)
+		signal.Notify(c, os.Interrupt, syscall.SIGTERM)
+		defer signal.Stop(c)
+		sigs = c
+	}
 	if *load {
-		lc.addr, lc.workers = *addr, *workers
+		lc.addr, lc.workers, lc.stop = *addr, *workers, sigs
 		if err := lc.check(); err != nil {
 			return usageError(err.Error())
 		}
@@ -196,12 +202,6 @@ func runWith(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int
 	}
 	log := newLogger(stderr, level)
 
-	if sigs == nil {
-		c := make(chan os.Signal, 2)
-		signal.Notify(c, os.Interrupt, syscall.SIGTERM)
-		defer signal.Stop(c)
-		sigs = c
-	}
 	var s server
 	var err error
 	if *std {
