@@ -200,7 +200,9 @@ func runWith(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int
 	if *verbose {
 		level = slog.LevelDebug
 	}
-	log := newLogger(stderr, level)
+	lw := newLogWriter(stderr, logQueue)
+	defer lw.close(logFlushLimit)
+	log := newLogger(lw, level)
 
 	var s server
 	var err error
@@ -212,7 +214,11 @@ func runWith(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int
 	if err != nil {
 		return cmd.Fail(err)
 	}
-	return serve(s, cfg, log, sigs)
+	code := serve(s, cfg, log, sigs)
+	if n := lw.dropped.Load(); n > 0 {
+		log.Warn("log lines dropped: standard error was too slow", "lines", n)
+	}
+	return code
 }
 
 // The flags that only one mode reads. A flag the chosen mode ignores is
