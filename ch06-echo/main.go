@@ -33,9 +33,12 @@
 // logged at debug level and never stop the server.
 //
 // The server logs with log/slog to standard error: one line when it
-// starts, one when a signal starts the shutdown, one when it stops; with
-// -v also one per connection accepted and closed, and one each time the
-// accept loop stops at -max-conns.
+// starts, one when a signal starts the shutdown, one when it stops, and a
+// warning when it reaches -max-conns (once, until the open connections
+// fall to half the limit); with -v also one per connection accepted and
+// closed. Logging never blocks the server: a line that finds 1024 lines
+// still waiting for standard error is dropped, and the drops are counted
+// in a last line.
 //
 // SIGINT (Ctrl-C) or SIGTERM starts a graceful shutdown: the server stops
 // accepting, lets the open connections finish for -grace (default 5s),

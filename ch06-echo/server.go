@@ -63,7 +63,7 @@ func listenBook(cfg config, log *slog.Logger) (*bookServer, error) {
 	s := &bookServer{
 		rt: rt, log: log, cfg: cfg, la: l.Addr().String(),
 		done:    make(chan struct{}),
-		connSet: newConnSet[*connTask, *sched.JoinHandle[struct{}]](),
+		connSet: newConnSet[*connTask, *sched.JoinHandle[struct{}]](cfg.maxConns),
 	}
 	s.loop = sched.Spawn(rt, future.Future[struct{}](&acceptLoop{s: s, l: l}))
 	return s, nil
@@ -162,11 +162,11 @@ func (s *bookServer) admit(cx *future.Context) bool {
 		s.mu.Unlock()
 		return true
 	}
-	first := s.parked == nil
 	s.parked = cx.Waker()
+	first := s.fullLocked()
 	s.mu.Unlock()
 	if first {
-		s.log.Debug("at max-conns; not accepting", "open", open)
+		logFull(s.log, open, s.resume)
 	}
 	return false
 }
@@ -205,9 +205,7 @@ func (t *connTask) Poll(cx *future.Context) future.Poll[struct{}] {
 	if !ok {
 		return future.Pending[struct{}]()
 	}
-	t.s.log.Debug("closed", "remote", t.c.RemoteAddr(),
-		"bytes", r.Value, "err", r.Err)
-	t.s.remove(cx, t)
+	t.s.remove(cx, t, "bytes", r.Value, "err", r.Err)
 	return future.Done(struct{}{})
 }
 
@@ -216,24 +214,24 @@ func (t *connTask) Poll(cx *future.Context) future.Poll[struct{}] {
 // closes the socket.
 func (t *connTask) Cancel() {
 	future.Cancel(t.echo)
-	t.s.log.Debug("closed", "remote", t.c.RemoteAddr(), "err", "shutdown")
-	t.s.remove(nil, t)
+	t.s.remove(nil, t, "err", "shutdown")
 }
 
 // ANCHOR_END: conn-task
 
 // ANCHOR: conn-remove
 
-// remove takes t out of the set of open connections, and wakes whoever
-// waits for it to shrink: the accept loop, if it stopped at -max-conns
-// (from a task, into this worker's LIFO slot), and the shutdown, once
-// the set is empty.
-func (s *bookServer) remove(cx *future.Context, t *connTask) {
+// remove takes t out of the set of open connections, logs that it
+// closed (with the facts given), and wakes whoever waits for the set to
+// shrink: the accept loop, if it stopped at -max-conns (from a task,
+// into this worker's LIFO slot), and the shutdown, once it is empty.
+func (s *bookServer) remove(cx *future.Context, t *connTask, facts ...any) {
 	s.mu.Lock()
 	s.removeLocked(t)
 	w := s.parked
 	s.parked = nil
 	s.mu.Unlock()
+	s.log.Debug("closed", append([]any{"remote", t.c.RemoteAddr()}, facts...)...)
 	switch {
 	case w == nil:
 	case cx != nil:
