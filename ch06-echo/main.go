@@ -303,9 +303,11 @@ type server interface {
 // second signal cuts the wait short.
 func serve(s server, cfg config, log *slog.Logger, sigs <-chan os.Signal) int {
 	name, workers := s.runtime()
-	log.Info("listening", "addr", s.addr(), "runtime", name, "workers", workers)
+	log.Info("listening",
+		"addr", s.addr(), "runtime", name, "workers", workers)
 	sig := <-sigs
-	log.Info("shutting down", "signal", sig.String(), "open", s.open(), "grace", cfg.grace)
+	log.Info("shutting down",
+		"signal", sig.String(), "open", s.open(), "grace", cfg.grace)
 	s.stopAccepting()
 
 	grace := time.NewTimer(cfg.grace)
@@ -316,7 +318,8 @@ func serve(s server, cfg config, log *slog.Logger, sigs <-chan os.Signal) int {
 	case <-grace.C:
 		how = "forced"
 	case sig := <-sigs:
-		log.Warn("second signal; closing all connections", "signal", sig.String())
+		log.Warn("second signal; closing all connections",
+			"signal", sig.String())
 		how, code = "forced", 1
 	}
 	open := s.closeAll()

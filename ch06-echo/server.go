@@ -77,8 +77,8 @@ func listenBook(cfg config, log *slog.Logger) (*bookServer, error) {
 type acceptLoop struct {
 	s     *bookServer
 	l     *tcp.Listener
-	wait  future.Future[future.Result[*tcp.Conn]] // the Accept under way, or nil
-	pause future.Future[struct{}]                 // backing off after an error, or nil
+	wait  future.Future[future.Result[*tcp.Conn]] // the Accept, or nil
+	pause future.Future[struct{}]                 // after an error, or nil
 	fails int                                     // errors in a row
 }
 
@@ -174,7 +174,8 @@ func (s *bookServer) admit(cx *future.Context) bool {
 // add puts t in the set of open connections and spawns its task. The
 // entry goes in before the spawn, because the task may run, and end, on
 // another worker before spawn returns its handle.
-func (s *bookServer) add(t *connTask, spawn func() *sched.JoinHandle[struct{}]) {
+func (s *bookServer) add(t *connTask,
+	spawn func() *sched.JoinHandle[struct{}]) {
 	s.mu.Lock()
 	s.conns[t] = nil
 	s.total++
@@ -231,7 +232,8 @@ func (s *bookServer) remove(cx *future.Context, t *connTask, facts ...any) {
 	w := s.parked
 	s.parked = nil
 	s.mu.Unlock()
-	s.log.Debug("closed", append([]any{"remote", t.c.RemoteAddr()}, facts...)...)
+	facts = append([]any{"remote", t.c.RemoteAddr()}, facts...)
+	s.log.Debug("closed", facts...)
 	switch {
 	case w == nil:
 	case cx != nil:

@@ -145,7 +145,8 @@ func (f *accepting) Poll(cx *future.Context) future.Poll[future.Result[*Conn]] {
 		case tooManyFiles(err):
 			if l.backoff == 0 {
 				l.backoff = 5 * time.Millisecond
-				l.logger().Warn("accept failed; backing off", "addr", l.addr.String(), "err", err)
+				l.logger().Warn("accept failed; backing off",
+					"addr", l.addr.String(), "err", err)
 			} else {
 				l.backoff = min(2*l.backoff, time.Second)
 			}
