@@ -208,11 +208,14 @@ func inputsFor(args []string, stdin io.Reader) ([]input, error) {
 func openFile(name string) (io.ReadCloser, error) {
 	f, err := os.Open(name)
 	if err != nil {
+		if pe, ok := err.(*fs.PathError); ok {
+			pe.Path = printable(pe.Path) // the error repeats the name
+		}
 		return nil, err
 	}
 	if fi, err := f.Stat(); err == nil && fi.IsDir() {
 		f.Close()
-		return nil, &fs.PathError{Op: "read", Path: name, Err: syscall.EISDIR}
+		return nil, &fs.PathError{Op: "read", Path: printable(name), Err: syscall.EISDIR}
 	}
 	return f, nil
 }
@@ -534,7 +537,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	flags.BoolVar(&doCompare, "compare", false, "")
 
 	usageError := func(msg string) int {
-		fmt.Fprintf(stderr, "%s: %s (see %s -h)\n", progName, msg, progName)
+		fmt.Fprintf(stderr, "%s: %s (see %s -h)\n", progName, escape(msg), progName)
 		return 2
 	}
 	if err := flags.Parse(args); err != nil {
@@ -576,10 +579,34 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		err = ferr
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
+		fmt.Fprintf(stderr, "%s: %s\n", progName, escape(err.Error()))
 		return 1
 	}
 	return 0
+}
+
+// printable is s, or s quoted if it holds a byte or rune that is not
+// printable: a file name may hold a terminal's escape sequence, which
+// must reach the terminal as the bytes it is made of, not act on it.
+func printable(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || !strconv.IsGraphic(r) {
+			return strconv.QuoteToGraphic(s)
+		}
+	}
+	return s
+}
+
+// escape returns msg with every byte that is not printable escaped
+// (ESC as \x1b): the last guard of an error line, for a message that
+// embeds input no one quoted, such as package flag's "flag provided but
+// not defined: -NAME".
+func escape(msg string) string {
+	if printable(msg) == msg {
+		return msg
+	}
+	q := strconv.QuoteToGraphic(msg)
+	return strings.ReplaceAll(q[1:len(q)-1], `\"`, `"`)
 }
 
 // positive returns a flag.Func setter that stores a whole number of at

@@ -493,7 +493,6 @@ func run(args []string, stdin int, stdout, stderr io.Writer) int {
 	case isBrokenPipe(err):
 		return 1 // the reader went away: nobody is left to tell
 	default:
-		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
-		return 1
+		return cmd.Fail(err)
 	}
 }

@@ -321,8 +321,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = ferr
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
-		return 1
+		return cmd.Fail(err)
 	}
 	return 0
 }

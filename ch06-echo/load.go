@@ -26,10 +26,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"github.com/asyncbook/asyncbook/ch02-futures/cli"
 	"github.com/asyncbook/asyncbook/ch02-futures/future"
 	"github.com/asyncbook/asyncbook/ch05-workstealing/sched"
 	"github.com/asyncbook/asyncbook/ch06-echo/tcp"
@@ -37,14 +39,15 @@ import (
 
 // loadConfig is what the load generator is told to do.
 type loadConfig struct {
-	addr    string        // the server (from -addr)
-	workers int           // the runtime's workers (from -workers)
-	conns   int           // connections, each a task
-	size    int           // bytes per message
-	dur     time.Duration // how long to measure (with hold: to hold)
-	warmup  optDuration   // how long to run before measuring; unset: dur/10
-	pid     int           // the server's process, to measure (0: none)
-	hold    bool          // after one round trip, hold the connections idle
+	addr    string           // the server (from -addr)
+	workers int              // the runtime's workers (from -workers)
+	conns   int              // connections, each a task
+	size    int              // bytes per message
+	dur     time.Duration    // how long to measure (with hold: to hold)
+	warmup  optDuration      // how long to run before measuring; unset: dur/10
+	pid     int              // the server's process, to measure (0: none)
+	hold    bool             // after one round trip, hold the connections idle
+	stop    <-chan os.Signal // a signal here ends the run early; nil: none
 
 	settleMax time.Duration // with hold: the longest wait for the server to settle; 0: settleMax
 }
@@ -155,6 +158,10 @@ func runLoad(lc *loadConfig, stdout, stderr io.Writer) error {
 	if err == nil && res != nil {
 		err = res.failure()
 	}
+	if err == nil && res != nil && res.interrupted != nil {
+		err = fmt.Errorf("interrupted (%v): the report covers the %.2fs before it",
+			res.interrupted, res.window.Seconds())
+	}
 	return err
 }
 
@@ -177,6 +184,8 @@ type loadGen struct {
 
 	clients []*loadClient
 	handles []*sched.JoinHandle[struct{}]
+
+	interrupted os.Signal // the signal that ended the run early, or nil
 }
 
 // generate makes the run that lc describes and returns its results. A
@@ -216,8 +225,8 @@ func generate(lc *loadConfig, stderr io.Writer) (res *loadResult, err error) {
 		return nil, fmt.Errorf("%v (none of %d connections could be made)", dialErr, lc.conns)
 	}
 	if res.failed > 0 {
-		fmt.Fprintf(stderr, "%s: %d of %d connections failed, the first with: %v\n",
-			progName, res.failed, lc.conns, dialErr)
+		fmt.Fprintf(stderr, "%s: %d of %d connections failed, the first with: %s\n",
+			progName, res.failed, lc.conns, cli.Escape(dialErr.Error()))
 	}
 	if lc.hold {
 		err = g.holdIdle(res)
@@ -226,6 +235,7 @@ func generate(lc *loadConfig, stderr io.Writer) (res *loadResult, err error) {
 	}
 	g.stopAll()
 	res.collect(g.clients)
+	res.interrupted = g.interrupted
 	return res, err
 }
 
@@ -264,12 +274,19 @@ func (g *loadGen) exit() {
 }
 
 // sleep waits for d on the runtime's timers, or until every client has
-// finished, and reports whether the whole time passed.
+// finished, or a signal comes (Ctrl-C), and reports whether the whole
+// time passed. After a signal it returns false at once.
 func (g *loadGen) sleep(d time.Duration) bool {
+	if g.interrupted != nil {
+		return false
+	}
 	select {
 	case <-afterOn(g.rt, d):
 		return true
 	case <-g.allDone:
+		return false
+	case sig := <-g.lc.stop:
+		g.interrupted = sig
 		return false
 	}
 }
@@ -663,6 +680,7 @@ type loadResult struct {
 
 	made, failed int           // connects that succeeded, failed
 	window       time.Duration // the measured (or held) time
+	interrupted  os.Signal     // the signal that cut the run short, or nil
 	hist         histogram     // merged from the clients'
 
 	selfCPU, serverCPU int64 // ns over the window; serverCPU only with -pid

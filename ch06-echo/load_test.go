@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"regexp"
 	"runtime"
 	"strings"
 	"sync"
@@ -426,5 +427,33 @@ func TestClientErrorUnwraps(t *testing.T) {
 	err := error(&clientError{id: 3, err: io.EOF})
 	if !errors.Is(err, io.EOF) || err.Error() != "connection 3: EOF" {
 		t.Errorf("clientError: %v", err)
+	}
+}
+
+// TestLoadInterrupted sends the load generator a signal (Ctrl-C) during a
+// run meant to last an hour: it must stop, print the report of what it
+// measured so far, and say on stderr that it was interrupted, status 1.
+func TestLoadInterrupted(t *testing.T) {
+	addr := startEcho(t)
+	sigs := make(chan os.Signal, 1)
+	sigs <- os.Interrupt
+	var stdout, stderr bytes.Buffer
+	code := -1
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		code = runWith([]string{"-load", "-addr", addr, "-conns", "4", "-d", "1h"}, &stdout, &stderr, sigs)
+	}()
+	reactortest.Await(t, done, nil, "the load generator to stop at the signal")
+	if code != 1 {
+		t.Errorf("exit status %d, want 1", code)
+	}
+	checkReport(t, stdout.String(), "runtime", "connections", "round trips", "server CPU", "generator CPU", "errors")
+	if !strings.Contains(stdout.String(), "connections     4 made, 0 failed\n") {
+		t.Errorf("the report does not count the 4 connections:\n%s", stdout.String())
+	}
+	re := regexp.MustCompile(`^ch06-echo: interrupted \(interrupt\): the report covers the [0-9.]+s before it\n$`)
+	if !re.MatchString(stderr.String()) {
+		t.Errorf("stderr %q, want one line matching %s", stderr.String(), re)
 	}
 }

@@ -33,9 +33,12 @@
 // logged at debug level and never stop the server.
 //
 // The server logs with log/slog to standard error: one line when it
-// starts, one when a signal starts the shutdown, one when it stops; with
-// -v also one per connection accepted and closed, and one each time the
-// accept loop stops at -max-conns.
+// starts, one when a signal starts the shutdown, one when it stops, and a
+// warning when it reaches -max-conns (once, until the open connections
+// fall to half the limit); with -v also one per connection accepted and
+// closed. Logging never blocks the server: a line that finds 1024 lines
+// still waiting for standard error is dropped, and the drops are counted
+// in a last line.
 //
 // SIGINT (Ctrl-C) or SIGTERM starts a graceful shutdown: the server stops
 // accepting, lets the open connections finish for -grace (default 5s),
@@ -52,6 +55,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -156,22 +160,30 @@ func runWith(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int
 	case *load && *std:
 		return usageError("-std is a server; -load is the load generator: use one")
 	}
+	if msg := unusedFlag(fs, *load, *std); msg != "" {
+		return usageError(msg)
+	}
 	if _, err := tcp.ParseAddr(*addr); err != nil {
 		// Without the "(see ch06-echo -h)" of the other usage errors: the
 		// line names the flag, the value and what is wrong with it, and
 		// fits a 72-column terminal (and the book's page) for the usual
 		// slips, a missing port or a port out of range.
-		fmt.Fprintf(stderr, "%s: -addr %q: %v\n", progName, *addr, err)
+		fmt.Fprintf(stderr, "%s: -addr %q: %s\n", progName, *addr, cli.Escape(err.Error()))
 		return 2
 	}
+	if sigs == nil {
+		c := make(chan os.Signal, 2)
+		signal.Notify(c, os.Interrupt, syscall.SIGTERM)
+		defer signal.Stop(c)
+		sigs = c
+	}
 	if *load {
-		lc.addr, lc.workers = *addr, *workers
+		lc.addr, lc.workers, lc.stop = *addr, *workers, sigs
 		if err := lc.check(); err != nil {
 			return usageError(err.Error())
 		}
 		if err := runLoad(lc, stdout, stderr); err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", progName, err)
-			return 1
+			return cmd.Fail(err)
 		}
 		return 0
 	}
@@ -191,14 +203,10 @@ func runWith(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int
 	if *verbose {
 		level = slog.LevelDebug
 	}
-	log := newLogger(stderr, level)
+	lw := newLogWriter(stderr, logQueue)
+	defer lw.close(logFlushLimit)
+	log := newLogger(lw, level)
 
-	if sigs == nil {
-		c := make(chan os.Signal, 2)
-		signal.Notify(c, os.Interrupt, syscall.SIGTERM)
-		defer signal.Stop(c)
-		sigs = c
-	}
 	var s server
 	var err error
 	if *std {
@@ -207,10 +215,46 @@ func runWith(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int
 		s, err = listenBook(cfg, log)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
-		return 1
+		return cmd.Fail(err)
 	}
-	return serve(s, cfg, log, sigs)
+	code := serve(s, cfg, log, sigs)
+	if n := lw.dropped.Load(); n > 0 {
+		log.Warn("log lines dropped: standard error was too slow", "lines", n)
+	}
+	return code
+}
+
+// The flags that only one mode reads. A flag the chosen mode ignores is
+// a usage error rather than a silent no-op: -hold without -load would
+// otherwise start a server and leave the user to wonder.
+var (
+	serverFlags = []string{"netpoller", "max-conns", "idle", "grace", "v"}
+	loadFlags   = []string{"conns", "size", "d", "warmup", "pid", "hold"}
+)
+
+// unusedFlag returns the usage error for the first flag set on the
+// command line that does nothing in the mode chosen, or "".
+func unusedFlag(fs *flag.FlagSet, load, std bool) string {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	switch {
+	case load:
+		for _, name := range serverFlags {
+			if set[name] {
+				return fmt.Sprintf("-%s does nothing with -load", name)
+			}
+		}
+	default:
+		for _, name := range loadFlags {
+			if set[name] {
+				return fmt.Sprintf("-%s works only with -load", name)
+			}
+		}
+		if std && set["netpoller"] {
+			return "-netpoller does nothing with -std"
+		}
+	}
+	return ""
 }
 
 // newLogger returns the servers' logger: slog's text format on w, without
@@ -259,9 +303,11 @@ type server interface {
 // second signal cuts the wait short.
 func serve(s server, cfg config, log *slog.Logger, sigs <-chan os.Signal) int {
 	name, workers := s.runtime()
-	log.Info("listening", "addr", s.addr(), "runtime", name, "workers", workers)
+	log.Info("listening",
+		"addr", s.addr(), "runtime", name, "workers", workers)
 	sig := <-sigs
-	log.Info("shutting down", "signal", sig.String(), "open", s.open(), "grace", cfg.grace)
+	log.Info("shutting down",
+		"signal", sig.String(), "open", s.open(), "grace", cfg.grace)
 	s.stopAccepting()
 
 	grace := time.NewTimer(cfg.grace)
@@ -272,7 +318,8 @@ func serve(s server, cfg config, log *slog.Logger, sigs <-chan os.Signal) int {
 	case <-grace.C:
 		how = "forced"
 	case sig := <-sigs:
-		log.Warn("second signal; closing all connections", "signal", sig.String())
+		log.Warn("second signal; closing all connections",
+			"signal", sig.String())
 		how, code = "forced", 1
 	}
 	open := s.closeAll()

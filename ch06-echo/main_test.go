@@ -520,7 +520,7 @@ func TestMaxConns(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		full, _ := s.waitLog(t, 0, `^level=DEBUG msg="at max-conns; not accepting" open=2$`)
+		full, _ := s.waitLog(t, 0, `^level=WARN msg="at max-conns; new connections wait in the kernel's backlog" open=2 quiet_until_open=1$`)
 		c3 := dial(t, s.addr) // the kernel completes the handshake
 		if _, err := io.WriteString(c3, "third"); err != nil {
 			t.Fatal(err)
@@ -547,6 +547,65 @@ func TestMaxConns(t *testing.T) {
 		}
 		if code := s.stop(t); code != 0 {
 			t.Fatalf("exit status %d, want 0", code)
+		}
+	})
+}
+
+// The warning at -max-conns is logged once per episode: a server that
+// stays at its limit, one connection ending and the next taking its
+// place, logs it once; it logs it again only after the open connections
+// have fallen to half the limit and risen to it again.
+func TestMaxConnsLoggedOnce(t *testing.T) {
+	forModes(t, func(t *testing.T, mode []string) {
+		s := startServer(t, mode, "-max-conns", "4")
+		const warn = `^level=WARN msg="at max-conns; new connections wait in the kernel's backlog" open=4 quiet_until_open=2$`
+		var open []*net.TCPConn
+		connect := func() {
+			c := dial(t, s.addr)
+			if err := roundTrip(c, "in"); err != nil {
+				t.Fatal(err)
+			}
+			open = append(open, c)
+		}
+		closeFirst := func() {
+			c := open[0]
+			open = open[1:]
+			if rest, err := finish(c); err != nil || len(rest) != 0 {
+				t.Fatalf("closing: %q, %v", rest, err)
+			}
+			s.waitLog(t, 0, `msg=closed remote=`+regexp.QuoteMeta(c.LocalAddr().String())+` `)
+		}
+		for range 4 {
+			connect()
+		}
+		first, _ := s.waitLog(t, 0, warn)
+		// At the limit: each one that ends lets the next in (it waited
+		// in the backlog, and its round trip ends once it is accepted).
+		for range 3 {
+			closeFirst()
+			connect()
+		}
+		// Down to half the limit and up again: a new episode.
+		closeFirst()
+		closeFirst()
+		connect()
+		connect()
+		second, _ := s.waitLog(t, first+1, warn)
+		for len(open) > 0 {
+			closeFirst()
+		}
+		if code := s.stop(t); code != 0 {
+			t.Fatalf("exit status %d, want 0", code)
+		}
+		n := 0
+		for _, line := range s.log.snapshot() {
+			if strings.Contains(line, "at max-conns") {
+				n++
+			}
+		}
+		if n != 2 {
+			t.Errorf("the limit was logged %d times (lines %d and %d first), want twice:\n%s",
+				n, first, second, strings.Join(s.log.snapshot(), "\n"))
 		}
 	})
 }

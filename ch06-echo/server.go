@@ -63,7 +63,7 @@ func listenBook(cfg config, log *slog.Logger) (*bookServer, error) {
 	s := &bookServer{
 		rt: rt, log: log, cfg: cfg, la: l.Addr().String(),
 		done:    make(chan struct{}),
-		connSet: newConnSet[*connTask, *sched.JoinHandle[struct{}]](),
+		connSet: newConnSet[*connTask, *sched.JoinHandle[struct{}]](cfg.maxConns),
 	}
 	s.loop = sched.Spawn(rt, future.Future[struct{}](&acceptLoop{s: s, l: l}))
 	return s, nil
@@ -77,8 +77,8 @@ func listenBook(cfg config, log *slog.Logger) (*bookServer, error) {
 type acceptLoop struct {
 	s     *bookServer
 	l     *tcp.Listener
-	wait  future.Future[future.Result[*tcp.Conn]] // the Accept under way, or nil
-	pause future.Future[struct{}]                 // backing off after an error, or nil
+	wait  future.Future[future.Result[*tcp.Conn]] // the Accept, or nil
+	pause future.Future[struct{}]                 // after an error, or nil
 	fails int                                     // errors in a row
 }
 
@@ -162,11 +162,11 @@ func (s *bookServer) admit(cx *future.Context) bool {
 		s.mu.Unlock()
 		return true
 	}
-	first := s.parked == nil
 	s.parked = cx.Waker()
+	first := s.fullLocked()
 	s.mu.Unlock()
 	if first {
-		s.log.Debug("at max-conns; not accepting", "open", open)
+		logFull(s.log, open, s.resume)
 	}
 	return false
 }
@@ -174,7 +174,8 @@ func (s *bookServer) admit(cx *future.Context) bool {
 // add puts t in the set of open connections and spawns its task. The
 // entry goes in before the spawn, because the task may run, and end, on
 // another worker before spawn returns its handle.
-func (s *bookServer) add(t *connTask, spawn func() *sched.JoinHandle[struct{}]) {
+func (s *bookServer) add(t *connTask,
+	spawn func() *sched.JoinHandle[struct{}]) {
 	s.mu.Lock()
 	s.conns[t] = nil
 	s.total++
@@ -205,9 +206,7 @@ func (t *connTask) Poll(cx *future.Context) future.Poll[struct{}] {
 	if !ok {
 		return future.Pending[struct{}]()
 	}
-	t.s.log.Debug("closed", "remote", t.c.RemoteAddr(),
-		"bytes", r.Value, "err", r.Err)
-	t.s.remove(cx, t)
+	t.s.remove(cx, t, "bytes", r.Value, "err", r.Err)
 	return future.Done(struct{}{})
 }
 
@@ -216,24 +215,25 @@ func (t *connTask) Poll(cx *future.Context) future.Poll[struct{}] {
 // closes the socket.
 func (t *connTask) Cancel() {
 	future.Cancel(t.echo)
-	t.s.log.Debug("closed", "remote", t.c.RemoteAddr(), "err", "shutdown")
-	t.s.remove(nil, t)
+	t.s.remove(nil, t, "err", "shutdown")
 }
 
 // ANCHOR_END: conn-task
 
 // ANCHOR: conn-remove
 
-// remove takes t out of the set of open connections, and wakes whoever
-// waits for it to shrink: the accept loop, if it stopped at -max-conns
-// (from a task, into this worker's LIFO slot), and the shutdown, once
-// the set is empty.
-func (s *bookServer) remove(cx *future.Context, t *connTask) {
+// remove takes t out of the set of open connections, logs that it
+// closed (with the facts given), and wakes whoever waits for the set to
+// shrink: the accept loop, if it stopped at -max-conns (from a task,
+// into this worker's LIFO slot), and the shutdown, once it is empty.
+func (s *bookServer) remove(cx *future.Context, t *connTask, facts ...any) {
 	s.mu.Lock()
 	s.removeLocked(t)
 	w := s.parked
 	s.parked = nil
 	s.mu.Unlock()
+	facts = append([]any{"remote", t.c.RemoteAddr()}, facts...)
+	s.log.Debug("closed", facts...)
 	switch {
 	case w == nil:
 	case cx != nil:

@@ -52,7 +52,7 @@ func listenStd(cfg config, log *slog.Logger) (*stdServer, error) {
 		slots:   make(chan struct{}, cfg.maxConns),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
-		connSet: newConnSet[net.Conn, struct{}](),
+		connSet: newConnSet[net.Conn, struct{}](cfg.maxConns),
 	}
 	go s.acceptLoop()
 	return s, nil
@@ -70,7 +70,12 @@ func (s *stdServer) acceptLoop() {
 		select {
 		case s.slots <- struct{}{}:
 		default:
-			s.log.Debug("at max-conns; not accepting", "open", len(s.slots))
+			s.mu.Lock()
+			first := s.fullLocked()
+			s.mu.Unlock()
+			if first {
+				logFull(s.log, len(s.slots), s.resume)
+			}
 			select {
 			case s.slots <- struct{}{}:
 			case <-s.stop:
@@ -108,11 +113,11 @@ func (s *stdServer) serveConn(c net.Conn) {
 	defer s.wg.Done()
 	n, err := echoStd(c, s.cfg.idle)
 	c.Close()
-	s.log.Debug("closed", "remote", c.RemoteAddr(), "bytes", n, "err", err)
 	s.mu.Lock()
 	s.removeLocked(c)
 	s.mu.Unlock()
-	<-s.slots
+	s.log.Debug("closed", "remote", c.RemoteAddr(), "bytes", n, "err", err)
+	<-s.slots // after the log line: the next connection is logged after it
 }
 
 // ANCHOR_END: std-conn

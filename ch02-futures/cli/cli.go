@@ -11,7 +11,60 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
+	"strings"
+	"unicode/utf8"
 )
+
+// Printable returns s as it is if every rune of it is printable, and
+// otherwise quoted, with the bytes that are not printable escaped, as
+// strconv.QuoteToGraphic does. An error message quotes what the user
+// typed with it, so that a name or an address holding a terminal's
+// escape sequence (ESC [ 3 1 m turns the text red) prints as the bytes
+// it is made of instead of acting on the terminal.
+func Printable(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || !strconv.IsGraphic(r) {
+			return strconv.QuoteToGraphic(s)
+		}
+	}
+	return s
+}
+
+// Escape returns msg with every byte or rune that is not printable
+// escaped in Go's syntax (ESC as \x1b), and the rest unchanged. It is
+// the last guard of a line bound for the terminal, for a message that
+// embeds input that no one quoted (package flag's "flag provided but not
+// defined: -NAME").
+func Escape(msg string) string {
+	if Printable(msg) == msg {
+		return msg
+	}
+	var b strings.Builder
+	for i, r := range msg {
+		switch {
+		case r == utf8.RuneError:
+			if _, size := utf8.DecodeRuneInString(msg[i:]); size == 1 {
+				fmt.Fprintf(&b, "\\x%02x", msg[i])
+				continue
+			}
+			b.WriteRune(r)
+		case strconv.IsGraphic(r):
+			b.WriteRune(r)
+		default:
+			q := strconv.QuoteRuneToGraphic(r)
+			b.WriteString(q[1 : len(q)-1])
+		}
+	}
+	return b.String()
+}
+
+// Fail prints err as the program's one error line on c.Stderr, escaped
+// (see Escape), and returns the status of a failure, 1.
+func (c Command) Fail(err error) int {
+	fmt.Fprintf(c.Stderr, "%s: %s\n", c.Prog, Escape(err.Error()))
+	return 1
+}
 
 // A Command is a program's command line, as every program of the book
 // treats it: -h (or -help, --help) prints Usage on Stdout, status 0, and
@@ -48,7 +101,7 @@ func (c Command) Parse(flags *flag.FlagSet, args []string) (code int, done bool)
 
 // UsageError prints msg as a usage error and returns its status, 2.
 func (c Command) UsageError(msg string) int {
-	fmt.Fprintf(c.Stderr, "%s: %s (see %s -h)\n", c.Prog, msg, c.Prog)
+	fmt.Fprintf(c.Stderr, "%s: %s (see %s -h)\n", c.Prog, Escape(msg), c.Prog)
 	return 2
 }
 
@@ -82,8 +135,7 @@ func Run(prog, usage string, args []string, out *bufio.Writer, parts ...func()) 
 	for _, part := range parts {
 		part()
 		if err := out.Flush(); err != nil {
-			fmt.Fprintf(os.Stderr, "%s: %v\n", prog, err)
-			return 1
+			return Command{Prog: prog, Stderr: os.Stderr}.Fail(err)
 		}
 	}
 	return 0

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
+	"unicode/utf8"
 )
 
 // errNotIP is the cause ParseAddr gives for a host that is not an IP
@@ -19,6 +20,11 @@ var errNotIP = errors.New("host must be an IP address or localhost (names are no
 func ParseAddr(addr string) (netip.AddrPort, error) {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
+		// The error repeats addr: quote it if it holds a byte that
+		// would act on a terminal.
+		if ae, ok := err.(*net.AddrError); ok {
+			ae.Addr = printable(ae.Addr)
+		}
 		return netip.AddrPort{}, err
 	}
 	p, err := strconv.ParseUint(port, 10, 16)
@@ -41,6 +47,17 @@ func ParseAddr(addr string) (netip.AddrPort, error) {
 		}
 	}
 	return netip.AddrPortFrom(ip.Unmap(), uint16(p)), nil
+}
+
+// printable is s, or s quoted if it holds a byte or rune that is not
+// printable, such as a terminal's escape sequence.
+func printable(s string) string {
+	for _, r := range s {
+		if r == utf8.RuneError || !strconv.IsGraphic(r) {
+			return strconv.QuoteToGraphic(s)
+		}
+	}
+	return s
 }
 
 // opError wraps err as package net would, naming the operation and the

@@ -4,6 +4,7 @@ package tcp_test
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,11 +12,13 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/asyncbook/asyncbook/ch02-futures/future"
 	"github.com/asyncbook/asyncbook/ch03-executor/executor"
+	"github.com/asyncbook/asyncbook/ch04-reactor/reactor"
 	"github.com/asyncbook/asyncbook/ch04-reactor/reactortest"
 	"github.com/asyncbook/asyncbook/ch05-workstealing/sched"
 	"github.com/asyncbook/asyncbook/ch06-echo/tcp"
@@ -37,6 +40,12 @@ func runChild() (int, bool) {
 			return 1, true
 		}
 		return 0, true
+	case "emfile-close":
+		if err := emfileCloseChild(); err != nil {
+			fmt.Fprintln(os.Stderr, "emfile-close child:", err)
+			return 1, true
+		}
+		return 0, true
 	}
 	fmt.Fprintf(os.Stderr, "unknown %s=%q\n", childEnv, os.Getenv(childEnv))
 	return 2, true
@@ -45,13 +54,21 @@ func runChild() (int, bool) {
 // TestAcceptEMFILE runs emfileChild in a process of its own, since it
 // lowers the process's descriptor limit and fills the descriptor table,
 // and checks that it says ok.
-func TestAcceptEMFILE(t *testing.T) {
+func TestAcceptEMFILE(t *testing.T) { runChildTest(t, "emfile") }
+
+// TestListenerCloseDuringBackoff runs emfileCloseChild in a process of
+// its own, as TestAcceptEMFILE does emfileChild.
+func TestListenerCloseDuringBackoff(t *testing.T) { runChildTest(t, "emfile-close") }
+
+// runChildTest runs the child half name in a process of its own and
+// checks that it says ok.
+func runChildTest(t *testing.T, name string) {
 	exe, err := os.Executable()
 	if err != nil {
 		t.Skipf("cannot find the test binary to run it again: %v", err)
 	}
 	cmd := exec.Command(exe, "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"=emfile")
+	cmd.Env = append(os.Environ(), childEnv+"="+name)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -72,8 +89,8 @@ func TestAcceptEMFILE(t *testing.T) {
 			t.Logf("child's output:\n%s", out.String())
 		}
 	})
-	reactortest.Await(t, done, nil, "the EMFILE child process (an Accept that spins inside its Poll never lets it report)")
-	if werr != nil || !strings.Contains(out.String(), "emfile child: ok") {
+	reactortest.Await(t, done, nil, "the "+name+" child process (an Accept that spins inside its Poll never lets it report)")
+	if werr != nil || !strings.Contains(out.String(), name+" child: ok") {
 		t.Fatalf("child: %v\n%s", werr, out.String())
 	}
 	t.Log(strings.TrimSpace(out.String()))
@@ -155,6 +172,63 @@ func emfileChild() error {
 	}
 	fmt.Printf("emfile child: ok: %d descriptors filled; the pause reached 80ms after %v, in %d polls; log:\n%s",
 		len(fillers), backedOff.Round(time.Millisecond), probe.polls, logs.String())
+	return nil
+}
+
+// emfileCloseChild fills the descriptor table so that an Accept backs
+// off, then closes the listener during the pause. Close must wake the
+// Accept, and its next poll end it with net.ErrClosed. The reactor is
+// one that nobody turns, so the pause's timer cannot fire: an Accept
+// that ends has ended because of the Close, not because its pause ran
+// out (before the fix it waited for the pause, up to a second).
+func emfileCloseChild() error {
+	r, err := reactor.New()
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	l, err := tcp.Listen(r, "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	l.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	client, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	fillers, err := fillFDTable()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, fd := range fillers {
+			unix.Close(fd)
+		}
+	}()
+	var wakes atomic.Int32
+	cx := future.NewContext(future.WakerFunc(func() { wakes.Add(1) }))
+	f := l.Accept()
+	if r, ok := f.Poll(cx).Value(); ok {
+		return fmt.Errorf("Accept with a full descriptor table = %v, want a pause", r)
+	}
+	if tcp.Backoff(l) == 0 {
+		return fmt.Errorf("Accept is pending but not backing off")
+	}
+	if err := l.Close(); err != nil {
+		return err
+	}
+	if wakes.Load() == 0 {
+		return fmt.Errorf("Close did not wake the Accept in its back-off pause")
+	}
+	res, ok := f.Poll(cx).Value()
+	if !ok {
+		return fmt.Errorf("after Close, the Accept still waits for its pause")
+	}
+	if !errors.Is(res.Err, net.ErrClosed) {
+		return fmt.Errorf("after Close, Accept = %v, want net.ErrClosed", res)
+	}
+	fmt.Printf("emfile-close child: ok: Close woke the paused Accept; it ended with %v\n", res.Err)
 	return nil
 }
 

@@ -49,6 +49,9 @@ func newConn(r *reactor.Reactor, fd int, remote netip.AddrPort) (*Conn, error) {
 	if err := setNoDelay(fd); err != nil {
 		return nil, opError("accept", netip.AddrPort{}, remote, err)
 	}
+	if err := setKeepAlive(fd); err != nil {
+		return nil, opError("accept", netip.AddrPort{}, remote, err)
+	}
 	reg, err := r.Register(fd)
 	if err != nil {
 		return nil, opError("register", netip.AddrPort{}, remote, err)
@@ -165,7 +168,8 @@ func (c *Conn) PollRead(
 // bytes the kernel took (at least one, unless p is empty) or an error, or
 // Pending until the socket can take more. Like PollRead it keeps nothing
 // of p.
-func (c *Conn) PollWrite(cx *future.Context, p []byte) future.Poll[future.Result[int]] {
+func (c *Conn) PollWrite(cx *future.Context, p []byte,
+) future.Poll[future.Result[int]] {
 	for {
 		if ok, err := c.ready(cx, forWrite); !ok {
 			return future.Pending[future.Result[int]]()

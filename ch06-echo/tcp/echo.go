@@ -17,7 +17,10 @@ const EchoBufSize = 16 << 10
 // echoBufs holds the buffers of connections that have nothing in flight.
 // An idle connection holds none, so the memory the echo's buffers take
 // follows the number of busy connections, not the number of open ones.
-var echoBufs = sync.Pool{New: func() any { b := make([]byte, EchoBufSize); return &b }}
+var echoBufs = sync.Pool{New: func() any {
+	b := make([]byte, EchoBufSize)
+	return &b
+}}
 
 // Echo returns a future that writes back every byte c reads, in order,
 // until the peer closes its writing side; then it shuts down c's writing

@@ -29,3 +29,7 @@ func Backoff(l *Listener) time.Duration { return l.backoff }
 // DialConn is the connection a future from Dial has opened and not yet
 // handed over, or nil.
 func DialConn(f future.Future[future.Result[*Conn]]) *Conn { return f.(*dialing).c }
+
+// WriteWaiting reports whether c's next write waits for the socket's
+// next writable edge before it tries the socket.
+func WriteWaiting(c *Conn) bool { return c.wwait }

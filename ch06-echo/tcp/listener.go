@@ -24,6 +24,7 @@ type Listener struct {
 	Log *slog.Logger
 
 	backoff time.Duration // the current pause after EMFILE, or 0
+	paused  future.Waker  // the waker of an Accept in that pause, or nil
 	closed  bool
 }
 
@@ -61,7 +62,13 @@ func (l *Listener) Close() error {
 		return nil
 	}
 	l.closed = true
-	l.reg.Deregister()
+	l.reg.Deregister() // wakes an Accept that waits for a connection
+	if w := l.paused; w != nil {
+		// An Accept in its back-off pause waits on a timer, not on the
+		// socket: wake it too, or it ends only when the pause does.
+		l.paused = nil
+		w.Wake()
+	}
 	if err := closeFD(l.fd); err != nil {
 		return opError("close", netip.AddrPort{}, l.addr, err)
 	}
@@ -95,12 +102,14 @@ type accepting struct {
 func (f *accepting) Poll(cx *future.Context) future.Poll[future.Result[*Conn]] {
 	l := f.l
 	for {
-		if f.pause != nil {
+		if f.pause != nil && !l.closed {
 			if !f.pause.Poll(cx).IsDone() {
+				l.paused = cx.Waker() // Close wakes it
 				return future.Pending[future.Result[*Conn]]()
 			}
-			f.pause = nil
 		}
+		future.Cancel(f.pause) // a pause that Close cut short
+		f.pause, l.paused = nil, nil
 		if f.ready != nil {
 			err, ok := f.ready.Poll(cx).Value()
 			if !ok {
@@ -136,7 +145,8 @@ func (f *accepting) Poll(cx *future.Context) future.Poll[future.Result[*Conn]] {
 		case tooManyFiles(err):
 			if l.backoff == 0 {
 				l.backoff = 5 * time.Millisecond
-				l.logger().Warn("accept failed; backing off", "addr", l.addr.String(), "err", err)
+				l.logger().Warn("accept failed; backing off",
+					"addr", l.addr.String(), "err", err)
 			} else {
 				l.backoff = min(2*l.backoff, time.Second)
 			}
@@ -157,7 +167,7 @@ func (f *accepting) fail(err error) future.Poll[future.Result[*Conn]] {
 func (f *accepting) Cancel() {
 	future.Cancel(f.ready)
 	future.Cancel(f.pause)
-	f.ready, f.pause = nil, nil
+	f.ready, f.pause, f.l.paused = nil, nil, nil
 }
 
 func (l *Listener) logger() *slog.Logger {

@@ -21,6 +21,7 @@ func listenSocket(netip.AddrPort) (int, error)     { return -1, errUnsupported }
 func dialSocket(netip.AddrPort) (int, bool, error) { return -1, false, errUnsupported }
 func connectResult(int) error                      { return errUnsupported }
 func setNoDelay(int) error                         { return errUnsupported }
+func setKeepAlive(int) error                       { return errUnsupported }
 func acceptFD(int) (int, any, error)               { return -1, nil, errUnsupported }
 func addrPort(any) netip.AddrPort                  { return netip.AddrPort{} }
 func localAddr(int) netip.AddrPort                 { return netip.AddrPort{} }

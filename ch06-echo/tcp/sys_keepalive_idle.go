@@ -1,0 +1,17 @@
+//go:build linux || freebsd || netbsd
+
+package tcp
+
+import "golang.org/x/sys/unix"
+
+// setKeepAliveTimes sets the idle time before the first probe, the
+// interval between probes and their count (net/tcpsockopt_unix.go).
+func setKeepAliveTimes(fd int) error {
+	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, keepAliveIdle); err != nil {
+		return err
+	}
+	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, keepAliveInterval); err != nil {
+		return err
+	}
+	return unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPCNT, keepAliveCount)
+}
