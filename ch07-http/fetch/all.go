@@ -25,22 +25,22 @@ type Result struct {
 
 // All fetches urls, at most limit at once, and yields each one's index
 // and Result in the order of urls, as soon as it and every one before it
-// are in. The fetches are limit tasks on the runtime, each taking the
-// next URL not yet taken until none is left, so no more than limit
-// connections are open at a time. A fetch still under way at deadline
-// (if it is not zero) ends with ErrDeadline, and so does every URL not
-// started by then. If the runtime shuts down, the URLs not yet fetched
-// end with sched.ErrShutdown. All keeps a result only until it is
-// yielded. Breaking out of the loop aborts the fetches still under way.
-// All blocks its goroutine, so it must not be called from a task.
-func (c *Client) All(urls []string, limit int, deadline time.Time) iter.Seq2[int, Result] {
+// are in. A fetch still under way at deadline (if not zero) ends with
+// ErrDeadline, as does every URL not started by then; after a Shutdown,
+// every URL not yet fetched ends with sched.ErrShutdown. Breaking out of
+// the loop aborts the fetches. All must not be called from a task.
+func (c *Client) All(urls []string, limit int,
+	deadline time.Time) iter.Seq2[int, Result] {
 	return func(yield func(int, Result) bool) {
 		b := &batch{c: c, urls: urls, deadline: deadline,
-			results: make([]Result, len(urls)), done: make(chan int, len(urls))}
-		tasks := make([]*sched.JoinHandle[struct{}], max(1, min(limit, len(urls))))
-		b.running.Add(len(tasks))
+			results: make([]Result, len(urls)),
+			done:    make(chan int, len(urls))}
+		n := max(1, min(limit, len(urls)))
+		tasks := make([]*sched.JoinHandle[struct{}], n)
+		b.running.Add(n)
 		for i := range tasks {
-			tasks[i] = sched.Spawn(c.rt, future.Future[struct{}](&fetcher{b: b}))
+			var f future.Future[struct{}] = &fetcher{b: b}
+			tasks[i] = sched.Spawn(c.rt, f)
 		}
 		defer b.stop(tasks)
 		in := make([]bool, len(urls)) // results in, by index

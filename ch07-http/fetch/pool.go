@@ -63,6 +63,10 @@ func (p *pool) get(key string) *pconn {
 	return pc
 }
 
+// ANCHOR_END: pool
+
+// ANCHOR: pool-put
+
 // put keeps pc for reuse, or closes it if max are kept already.
 func (p *pool) put(pc *pconn, max int) {
 	pc.kept = true
@@ -81,7 +85,7 @@ func (p *pool) put(pc *pconn, max int) {
 	}
 }
 
-// ANCHOR_END: pool
+// ANCHOR_END: pool-put
 
 // closeAll closes every idle connection.
 func (p *pool) closeAll() {
