@@ -18,8 +18,6 @@ type bookFetcher struct {
 	cfg    config
 }
 
-// ANCHOR: new-book-fetcher
-
 // newBookFetcher starts a runtime of cfg.workers workers (with
 // cfg.netpoll, sleeping in Go's netpoller) and a client on it, with
 // cfg's limits.
@@ -46,8 +44,6 @@ func newBookFetcher(cfg config) (*bookFetcher, error) {
 	c.MaxIdlePerHost = cfg.c
 	return &bookFetcher{rt: rt, client: c, cfg: cfg}, nil
 }
-
-// ANCHOR_END: new-book-fetcher
 
 // ANCHOR: book-fetch
 
