@@ -13,6 +13,8 @@ import (
 	"github.com/asyncbook/asyncbook/ch05-workstealing/sched"
 )
 
+// ANCHOR: result
+
 // A Result is what fetching one URL came to.
 type Result struct {
 	URL      string        // as given to All
@@ -20,6 +22,8 @@ type Result struct {
 	Err      error         // a *url.Error
 	Elapsed  time.Duration // from the start of this URL's fetch to its end
 }
+
+// ANCHOR_END: result
 
 // ANCHOR: all
 
