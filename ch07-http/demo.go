@@ -68,12 +68,14 @@ var demoPaths = []string{
 // ANCHOR_END: demo-paths
 
 // demoRoutes lists every route, for -serve to print: demoPaths' routes,
-// and three that the demo leaves out because they only end when the
-// client gives up: /hang reads the request and never answers, /loop
-// redirects to itself, and /unreachable (Linux only) redirects to a port
-// that never completes a connection.
+// three that the demo leaves out because they only end when the client
+// gives up (/hang reads the request and never answers, /loop redirects
+// to itself, and /unreachable, on Linux, redirects to a port that never
+// completes a connection), and two more kinds of trouble: /malformed
+// answers with a status line that has no code, and /to-https redirects
+// to an https URL.
 const demoRoutes = "/todos/{1-10} /slow /missing /error /redirect /chunked\n" +
-	"  /truncated /hang /loop /unreachable"
+	"  /truncated /hang /loop /unreachable /malformed /to-https"
 
 // demoServer is the demo server, listening.
 type demoServer struct {
@@ -117,6 +119,10 @@ func startDemo(addr string) (*demoServer, error) {
 	mux.HandleFunc("GET /truncated", serveTruncated)
 	mux.HandleFunc("GET /hang", d.serveHang)
 	mux.HandleFunc("GET /unreachable", d.serveUnreachable)
+	mux.HandleFunc("GET /malformed", serveMalformed)
+	mux.HandleFunc("GET /to-https", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "https://"+r.Host+"/todos/1", http.StatusFound)
+	})
 	d.srv = &http.Server{
 		Handler:           d.track(mux),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -297,6 +303,17 @@ func serveTruncated(w http.ResponseWriter, r *http.Request) {
 		"Content-Type: application/json\r\n"+
 		"Content-Length: 64\r\n\r\n"+
 		`{"id":13,"title":"cu`) // 20 bytes
+	rw.Flush()
+}
+
+// serveMalformed answers with a status line that has no status code.
+func serveMalformed(w http.ResponseWriter, r *http.Request) {
+	c, rw, ok := hijack(w)
+	if !ok {
+		return
+	}
+	defer c.Close()
+	fmt.Fprint(rw, "HTTP/1.1 OK\r\nContent-Length: 0\r\n\r\n")
 	rw.Flush()
 }
 
