@@ -68,11 +68,14 @@ var demoPaths = []string{
 // ANCHOR_END: demo-paths
 
 // demoRoutes lists every route, for -serve to print: demoPaths' routes,
-// and two that the demo leaves out because they only end when the client
-// gives up: /hang reads the request and never answers, and /loop
-// redirects to itself.
+// three that the demo leaves out because they only end when the client
+// gives up (/hang reads the request and never answers, /loop redirects
+// to itself, and /unreachable, on Linux, redirects to a port that never
+// completes a connection), and two more kinds of trouble: /malformed
+// answers with a status line that has no code, and /to-https redirects
+// to an https URL.
 const demoRoutes = "/todos/{1-10} /slow /missing /error /redirect /chunked\n" +
-	"  /truncated /hang /loop"
+	"  /truncated /hang /loop /unreachable /malformed /to-https"
 
 // demoServer is the demo server, listening.
 type demoServer struct {
@@ -80,6 +83,11 @@ type demoServer struct {
 	ln   net.Listener
 	stop chan struct{} // closed by close: /slow and /hang give up
 	done chan struct{} // closed when srv.Serve has returned
+
+	fullOnce sync.Once
+	fullAddr string // /unreachable's target, made on first use
+	fullErr  error
+	fullStop func()
 
 	mu      sync.Mutex
 	closed  bool
@@ -110,6 +118,11 @@ func startDemo(addr string) (*demoServer, error) {
 	mux.HandleFunc("GET /chunked", serveChunked)
 	mux.HandleFunc("GET /truncated", serveTruncated)
 	mux.HandleFunc("GET /hang", d.serveHang)
+	mux.HandleFunc("GET /unreachable", d.serveUnreachable)
+	mux.HandleFunc("GET /malformed", serveMalformed)
+	mux.HandleFunc("GET /to-https", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "https://"+r.Host+"/todos/1", http.StatusFound)
+	})
 	d.srv = &http.Server{
 		Handler:           d.track(mux),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -163,6 +176,10 @@ func (d *demoServer) close() error {
 		d.idle.Wait()
 	}
 	d.mu.Unlock()
+	d.fullOnce.Do(func() {}) // none made after this
+	if d.fullStop != nil {
+		d.fullStop()
+	}
 	return err
 }
 
@@ -214,6 +231,19 @@ func (d *demoServer) serveHang(w http.ResponseWriter, r *http.Request) {
 	case <-r.Context().Done():
 	case <-d.stop:
 	}
+}
+
+// serveUnreachable redirects to a port that never completes a
+// connection (listenFull), to show a connect timeout.
+func (d *demoServer) serveUnreachable(w http.ResponseWriter, r *http.Request) {
+	d.fullOnce.Do(func() {
+		d.fullAddr, d.fullStop, d.fullErr = listenFull()
+	})
+	if d.fullErr != nil {
+		http.Error(w, d.fullErr.Error(), http.StatusNotImplemented)
+		return
+	}
+	http.Redirect(w, r, "http://"+d.fullAddr+"/", http.StatusFound)
 }
 
 // hijack takes the connection over from net/http, to write raw bytes.
@@ -273,6 +303,17 @@ func serveTruncated(w http.ResponseWriter, r *http.Request) {
 		"Content-Type: application/json\r\n"+
 		"Content-Length: 64\r\n\r\n"+
 		`{"id":13,"title":"cu`) // 20 bytes
+	rw.Flush()
+}
+
+// serveMalformed answers with a status line that has no status code.
+func serveMalformed(w http.ResponseWriter, r *http.Request) {
+	c, rw, ok := hijack(w)
+	if !ok {
+		return
+	}
+	defer c.Close()
+	fmt.Fprint(rw, "HTTP/1.1 OK\r\nContent-Length: 0\r\n\r\n")
 	rw.Flush()
 }
 

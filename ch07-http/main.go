@@ -16,7 +16,9 @@
 //
 // Otherwise it fetches the URLs given as arguments, or those read from
 // FILE (-f), one per line, blank lines and lines starting with # skipped;
-// -f - reads standard input. Only http:// URLs: the book's client
+// -f - reads standard input. An argument that starts with / is a path on
+// the demo server, which then starts too: ch07-http /todos/1 /loop.
+// Flags go before the URLs. Only http:// URLs: the book's client
 // speaks plain HTTP, and reports an https:// URL as an error (-std
 // fetches those too).
 //
@@ -71,6 +73,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -92,7 +95,8 @@ const usage = `usage: ch07-http [flags] [URL...]
 
 Fetches the URLs, at most -c at once, and prints one line for each in
 input order: status, body size, time, and a JSON body's "title". With
-no URL it fetches seventeen from a demo server of its own.
+no URL it fetches seventeen from a demo server of its own; a URL that
+starts with / is a path on that server. Flags go before URLs.
 
   -c N                 fetch at most N URLs at once, 1 to 100000
                        (default 8)
@@ -168,6 +172,11 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, sigs <-ch
 		return code
 	}
 	usageError := cmd.UsageError
+	for _, a := range fs.Args() {
+		if strings.HasPrefix(a, "-") {
+			return usageError(fmt.Sprintf("%s after a URL: flags go before URLs", printable(a)))
+		}
+	}
 	fileSet, netpollSet := false, false
 	fs.Visit(func(f *flag.Flag) {
 		fileSet = fileSet || f.Name == "f"
@@ -211,29 +220,36 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, sigs <-ch
 	}
 
 	urls, names := fs.Args(), fs.Args()
-	switch {
-	case fileSet:
+	if fileSet {
 		var err error
 		if urls, err = readURLs(*file, stdin); err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", progName, err)
 			return 1
 		}
 		names = urls
-	case len(urls) == 0:
+	}
+	if len(urls) == 0 && !fileSet {
+		names = demoPaths
+	}
+	if slices.ContainsFunc(names, onDemo) {
 		d, err := startDemo("127.0.0.1:0")
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: demo server: %v\n", progName, err)
 			return 1
 		}
 		defer d.close()
-		names = demoPaths
 		urls = make([]string, len(names))
 		for i, p := range names {
-			urls[i] = d.url() + p
+			if urls[i] = p; onDemo(p) {
+				urls[i] = d.url() + p
+			}
 		}
 	}
 	return fetchAll(cfg, urls, names, stdout, stderr)
 }
+
+// onDemo reports whether arg names a path on the demo server.
+func onDemo(arg string) bool { return strings.HasPrefix(arg, "/") }
 
 // ANCHOR: fetch-all
 

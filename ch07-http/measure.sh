@@ -25,6 +25,8 @@
 #   ADDR [127.0.0.1:18090]     where the apart server listens
 #   FASTHTTP                   if set, also run ch07-http/fasthttp's
 #                              benchmark apart (it downloads fasthttp)
+#   ONLY_FASTHTTP              if set (with FASTHTTP), run nothing else
+#   BENCHTIME [1s]             go test's -benchtime for every run
 set -euo pipefail
 out=${1:?usage: measure.sh OUTDIR}
 RUNS=${RUNS:-10}
@@ -40,8 +42,11 @@ fi
 
 # The benchmark looks for its package's files in its working directory.
 cd "$here"
+bt=${BENCHTIME:-1s}
+only=${ONLY_FASTHTTP:+${FASTHTTP:-}}
 for _ in $(seq "$RUNS"); do
-	"$out/ch07-http.test" -test.run '^$' -test.bench Fetch >>"$out/together.txt"
+	[ -z "$only" ] || break
+	"$out/ch07-http.test" -test.run '^$' -test.bench Fetch -test.benchtime "$bt" >>"$out/together.txt"
 done
 
 CH07_BENCH_SERVE=$ADDR taskset -c 0 "$out/ch07-http.test" -test.run TestBenchServer -test.timeout 2h \
@@ -55,11 +60,13 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 for _ in $(seq "$RUNS"); do
-	CH07_BENCH_SERVER=http://$ADDR taskset -c 1 "$out/ch07-http.test" -test.run '^$' -test.bench Fetch \
-		>>"$out/apart.txt"
+	if [ -z "$only" ]; then
+		CH07_BENCH_SERVER=http://$ADDR taskset -c 1 "$out/ch07-http.test" -test.run '^$' -test.bench Fetch \
+			-test.benchtime "$bt" >>"$out/apart.txt"
+	fi
 	if [ -n "${FASTHTTP:-}" ]; then
 		CH07_BENCH_SERVER=http://$ADDR taskset -c 1 "$out/fasthttp.test" -test.run '^$' -test.bench . \
-			>>"$out/fasthttp.txt"
+			-test.benchtime "$bt" >>"$out/fasthttp.txt"
 	fi
 done
 

@@ -21,7 +21,8 @@ import (
 // text/html), resolved against the URL that answered, without their
 // #fragment. Like AllPerHost it runs limit tasks, and blocks its
 // goroutine until they are all done.
-func Crawl(rt *sched.Runtime, c *fetch.Client, start string, depth, limit int) map[string]fetch.Result {
+func Crawl(rt *sched.Runtime, c *fetch.Client, start string,
+	depth, limit int) map[string]fetch.Result {
 	cr := &crawl{c: c, host: hostKey(start), depth: depth,
 		queue: []page{{start, 0}}, seen: map[string]bool{start: true},
 		results: make(map[string]fetch.Result)}
@@ -163,7 +164,8 @@ func (f *crawler) Poll(cx *future.Context) future.Poll[struct{}] {
 			return future.Pending[struct{}]()
 		}
 		f.cur = nil
-		cr.done(f.p, fetch.Result{URL: f.p.url, Response: r.Value, Err: r.Err, Elapsed: time.Since(f.start)})
+		cr.done(f.p, fetch.Result{URL: f.p.url, Response: r.Value,
+			Err: r.Err, Elapsed: time.Since(f.start)})
 	}
 }
 
@@ -175,6 +177,7 @@ func (f *crawler) Cancel() {
 	if f.cur != nil {
 		future.Cancel(f.cur)
 		f.cur = nil
-		f.cr.done(f.p, fetch.Result{URL: f.p.url, Err: &url.Error{Op: "Get", URL: f.p.url, Err: sched.ErrAborted}})
+		err := &url.Error{Op: "Get", URL: f.p.url, Err: sched.ErrAborted}
+		f.cr.done(f.p, fetch.Result{URL: f.p.url, Err: err})
 	}
 }

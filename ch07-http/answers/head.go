@@ -37,7 +37,8 @@ const maxHead = 64 << 10
 // body a GET would get, and an answer to HEAD has none (RFC 9112,
 // section 6.3). Only http:// URLs whose host is an IP address or
 // localhost: names would need the blocking pool, as Get's do.
-func Head(r *reactor.Reactor, rawURL string) future.Future[future.Result[*HeadResponse]] {
+func Head(r *reactor.Reactor,
+	rawURL string) future.Future[future.Result[*HeadResponse]] {
 	u, err := url.Parse(rawURL)
 	if err == nil && u.Scheme != "http" {
 		err = fmt.Errorf("unsupported protocol scheme %q", u.Scheme)
@@ -68,7 +69,8 @@ type heading struct {
 
 // ANCHOR: ex3-2
 
-func (h *heading) Poll(cx *future.Context) future.Poll[future.Result[*HeadResponse]] {
+func (h *heading) Poll(
+	cx *future.Context) future.Poll[future.Result[*HeadResponse]] {
 	if h.done {
 		panic("answers: Head's future polled after it was done")
 	}
@@ -144,7 +146,8 @@ func (h *heading) parse() (*HeadResponse, bool, error) {
 		end := headerEnd(h.buf)
 		if end < 0 {
 			if len(h.buf) >= maxHead {
-				return nil, false, fmt.Errorf("response header longer than %d bytes", maxHead)
+				return nil, false, fmt.Errorf(
+					"response header longer than %d bytes", maxHead)
 			}
 			return nil, false, nil
 		}
@@ -164,7 +167,8 @@ func (h *heading) parse() (*HeadResponse, bool, error) {
 			return nil, false, err
 		}
 		if code >= 200 || code == 101 {
-			return &HeadResponse{StatusCode: code, Status: status, Header: hdr}, true, nil
+			resp := &HeadResponse{StatusCode: code, Status: status, Header: hdr}
+			return resp, true, nil
 		}
 		h.buf = h.buf[:copy(h.buf, h.buf[end:])] // a 1xx: the answer follows
 	}
@@ -190,7 +194,8 @@ func headerEnd(b []byte) int {
 }
 
 // finish ends the Head, closing its connection.
-func (h *heading) finish(resp *HeadResponse, err error) future.Poll[future.Result[*HeadResponse]] {
+func (h *heading) finish(resp *HeadResponse,
+	err error) future.Poll[future.Result[*HeadResponse]] {
 	h.Cancel()
 	return future.Done(future.Result[*HeadResponse]{Value: resp, Err: err})
 }

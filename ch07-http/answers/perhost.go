@@ -21,14 +21,16 @@ import (
 // takes the first URL, in input order, whose host has room. It blocks
 // its goroutine until every URL is done, so it must not be called from
 // a task.
-func AllPerHost(rt *sched.Runtime, c *fetch.Client, urls []string, limit, perHost int) []fetch.Result {
+func AllPerHost(rt *sched.Runtime, c *fetch.Client, urls []string,
+	limit, perHost int) []fetch.Result {
 	s := newHosts(c, urls, perHost)
 	tasks := make([]*sched.JoinHandle[struct{}], max(1, min(limit, len(urls))))
 	for k := range tasks {
 		tasks[k] = sched.Spawn(rt, future.Future[struct{}](&hostFetcher{s: s}))
 	}
 	for _, t := range tasks {
-		executor.BlockOn[future.Result[struct{}]](t) // its writes to results happen before
+		// its writes to results happen before
+		executor.BlockOn[future.Result[struct{}]](t)
 	}
 	return s.results
 }
@@ -168,7 +170,8 @@ func (f *hostFetcher) Poll(cx *future.Context) future.Poll[struct{}] {
 			return future.Pending[struct{}]()
 		}
 		f.cur = nil
-		s.results[f.i] = fetch.Result{URL: s.urls[f.i], Response: r.Value, Err: r.Err, Elapsed: time.Since(f.start)}
+		s.results[f.i] = fetch.Result{URL: s.urls[f.i], Response: r.Value,
+			Err: r.Err, Elapsed: time.Since(f.start)}
 		s.release(s.keys[f.i])
 	}
 }

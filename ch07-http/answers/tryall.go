@@ -19,7 +19,8 @@ import (
 // time, not in the order of urls): then it cancels every fetch still
 // under way, which closes its connection, and starts no more. A 4xx or
 // 5xx is a response, as it is for Get.
-func TryAll(c *fetch.Client, urls []string, limit int) future.Future[future.Result[[]*fetch.Response]] {
+func TryAll(c *fetch.Client, urls []string,
+	limit int) future.Future[future.Result[[]*fetch.Response]] {
 	return &tryAll{c: c, urls: urls, limit: max(1, limit),
 		resps: make([]*fetch.Response, len(urls))}
 }
@@ -46,13 +47,15 @@ type inFlight struct {
 
 // ANCHOR: ex1-2
 
-func (t *tryAll) Poll(cx *future.Context) future.Poll[future.Result[[]*fetch.Response]] {
+func (t *tryAll) Poll(
+	cx *future.Context) future.Poll[future.Result[[]*fetch.Response]] {
 	if t.done {
 		panic("answers: TryAll's future polled after it was done")
 	}
 	for {
 		for len(t.flying) < t.limit && t.next < len(t.urls) {
-			t.flying = append(t.flying, inFlight{t.next, t.c.Get(t.urls[t.next])})
+			get := t.c.Get(t.urls[t.next])
+			t.flying = append(t.flying, inFlight{t.next, get})
 			t.next++
 		}
 		if len(t.flying) == 0 {

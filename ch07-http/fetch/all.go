@@ -13,6 +13,8 @@ import (
 	"github.com/asyncbook/asyncbook/ch05-workstealing/sched"
 )
 
+// ANCHOR: result
+
 // A Result is what fetching one URL came to.
 type Result struct {
 	URL      string        // as given to All
@@ -21,25 +23,28 @@ type Result struct {
 	Elapsed  time.Duration // from the start of this URL's fetch to its end
 }
 
+// ANCHOR_END: result
+
 // ANCHOR: all
 
 // All fetches urls, at most limit at once, and yields each one's index
 // and Result in the order of urls, as soon as it and every one before it
-// are in. The fetches are limit tasks on the runtime, each taking the
-// next URL not yet taken until none is left, so no more than limit
-// connections are open at a time. A fetch still under way at deadline
-// (if it is not zero) ends with ErrDeadline, and so does every URL not
-// started by then. Breaking out of the loop aborts the fetches still
-// under way. All blocks its goroutine, so it must not be called from a
-// task.
-func (c *Client) All(urls []string, limit int, deadline time.Time) iter.Seq2[int, Result] {
+// are in. A fetch still under way at deadline (if not zero) ends with
+// ErrDeadline, as does every URL not started by then; after a Shutdown,
+// every URL not yet fetched ends with sched.ErrShutdown. Breaking out of
+// the loop aborts the fetches. All must not be called from a task.
+func (c *Client) All(urls []string, limit int,
+	deadline time.Time) iter.Seq2[int, Result] {
 	return func(yield func(int, Result) bool) {
 		b := &batch{c: c, urls: urls, deadline: deadline,
-			results: make([]Result, len(urls)), done: make(chan int, len(urls))}
-		tasks := make([]*sched.JoinHandle[struct{}], max(1, min(limit, len(urls))))
-		b.running.Add(len(tasks))
+			results: make([]Result, len(urls)),
+			done:    make(chan int, len(urls))}
+		n := max(1, min(limit, len(urls)))
+		tasks := make([]*sched.JoinHandle[struct{}], n)
+		b.running.Add(n)
 		for i := range tasks {
-			tasks[i] = sched.Spawn(c.rt, future.Future[struct{}](&fetcher{b: b}))
+			var f future.Future[struct{}] = &fetcher{b: b}
+			tasks[i] = sched.Spawn(c.rt, f)
 		}
 		defer b.stop(tasks)
 		in := make([]bool, len(urls)) // results in, by index
@@ -51,7 +56,9 @@ func (c *Client) All(urls []string, limit int, deadline time.Time) iter.Seq2[int
 			}
 			in[i] = true
 			for ; next < len(urls) && in[next]; next++ {
-				if !yield(next, b.results[next]) {
+				r := b.results[next]
+				b.results[next] = Result{} // the caller has it now
+				if !yield(next, r) {
 					return
 				}
 			}
@@ -67,8 +74,8 @@ type batch struct {
 	urls     []string
 	deadline time.Time
 	taken    atomic.Int64 // URLs taken by the tasks so far
-	results  []Result     // each written by one task, before its index is sent
-	done     chan int     // indexes of results in, or -1 for a panic; never blocks
+	results  []Result     // written by a task, before its index is sent
+	done     chan int     // indexes of results in, or -1 for a panic
 	panicked atomic.Pointer[fetchPanic]
 	running  sync.WaitGroup // the tasks not yet finished or cancelled
 }
@@ -116,7 +123,7 @@ func (f *fetcher) Poll(cx *future.Context) (p future.Poll[struct{}]) {
 		if f.cur == nil {
 			f.i = int(b.taken.Add(1)) - 1
 			if f.i >= len(b.urls) {
-				f.Cancel()
+				f.end()
 				return future.Done(struct{}{})
 			}
 			f.start, f.cur = time.Now(), b.get(f.i)
@@ -125,20 +132,31 @@ func (f *fetcher) Poll(cx *future.Context) (p future.Poll[struct{}]) {
 			testHookPoll(b.urls[f.i])
 		}
 		r, ok := f.cur.Poll(cx).Value()
+		if testHookPending != nil && !ok {
+			testHookPending(b.urls[f.i])
+		}
 		if !ok {
 			return future.Pending[struct{}]()
 		}
 		f.cur = nil
-		b.results[f.i] = Result{URL: b.urls[f.i], Response: r.Value, Err: r.Err, Elapsed: time.Since(f.start)}
-		b.done <- f.i
+		b.put(f.i, Result{URL: b.urls[f.i], Response: r.Value,
+			Err: r.Err, Elapsed: time.Since(f.start)})
 	}
 }
 
 // ANCHOR_END: fetcher
 
+// put stores the result of urls[i] and tells All's loop. It never
+// blocks: done has room for every index, and each is sent once.
+func (b *batch) put(i int, r Result) {
+	b.results[i] = r
+	b.done <- i
+}
+
 // testHookPoll, if set, is called before each poll of a fetch, with its
-// URL. Tests set it to make a fetch panic.
-var testHookPoll func(url string)
+// URL, and testHookPending after a poll that left it pending. Tests set
+// them to make a fetch panic.
+var testHookPoll, testHookPending func(url string)
 
 // catch turns a panic in a fetch, which is a bug (nothing a server
 // sends makes one), into the end of the task and a panic in All's loop,
@@ -150,10 +168,21 @@ func (f *fetcher) catch(p *future.Poll[struct{}]) {
 		return
 	}
 	f.b.panicked.CompareAndSwap(nil, &fetchPanic{value: v, stack: debug.Stack()})
-	f.cur = nil // in no state to be cancelled
-	f.Cancel()
+	f.cancelBroken()
+	f.end()
 	f.b.done <- -1 // room for it: this task's URL will never be sent
 	*p = future.Done(struct{}{})
+}
+
+// cancelBroken cancels a fetch that panicked, so that its connection is
+// closed even if the caller recovers from All's panic and goes on. The
+// fetch may be in no state to be cancelled: a second panic is dropped,
+// the first is the one All reports.
+func (f *fetcher) cancelBroken() {
+	defer func() { _ = recover() }()
+	cur := f.cur
+	f.cur = nil
+	future.Cancel(cur)
 }
 
 // fetchPanic is a panic in one of All's tasks, as All re-raises it.
@@ -166,10 +195,39 @@ func (e *fetchPanic) String() string {
 	return fmt.Sprintf("fetch: a fetch panicked: %v\n\nthe task's stack:\n%s", e.value, e.stack)
 }
 
-// Cancel abandons the fetch under way, if there is one.
+// Cancel abandons the fetch under way, if there is one. A fetcher is
+// cancelled before it is done when All aborts it, as All returns, or
+// when the runtime shuts down. For the second, the URL it was fetching
+// and every URL no task has taken end with sched.ErrShutdown, so that
+// All's loop gets a result for each and returns.
 func (f *fetcher) Cancel() {
-	future.Cancel(f.cur)
-	f.cur = nil
+	if f.over {
+		return
+	}
+	b := f.b
+	if f.cur != nil {
+		future.Cancel(f.cur)
+		f.cur = nil
+		b.put(f.i, b.shutdown(f.i))
+	}
+	for {
+		i := int(b.taken.Add(1)) - 1
+		if i >= len(b.urls) {
+			break
+		}
+		b.put(i, b.shutdown(i))
+	}
+	f.end()
+}
+
+// shutdown is the result of urls[i] when the runtime shut down first.
+func (b *batch) shutdown(i int) Result {
+	err := &url.Error{Op: "Get", URL: b.urls[i], Err: sched.ErrShutdown}
+	return Result{URL: b.urls[i], Err: err}
+}
+
+// end tells All's stop that this task will not run again.
+func (f *fetcher) end() {
 	if !f.over {
 		f.over = true
 		f.b.running.Done()

@@ -189,31 +189,52 @@ const (
 // getting is the future of Get: one request after another (one per
 // redirect), each through the steps above.
 type getting struct {
-	c       *Client
-	u       *url.URL // the URL being fetched now
-	raw     string   // the URL as given to Get
-	key     string   // u's host:port, the idle pool's key
+	c    *Client
+	u    *url.URL // the URL being fetched now
+	raw  string   // the URL as given to Get
+	hops int      // redirects followed
+	step step
+	done bool
+
+	connecting // start, resolved and connect's fields
+	exchanging // write and read's fields
+}
+
+// ANCHOR_END: getting
+
+// ANCHOR: connecting
+
+// connecting is where a getting is on its way from a host name to a
+// connection.
+type connecting struct {
+	key     string // u's host:port, the idle pool's key
 	port    uint16
-	hops    int // redirects followed
-	step    step
 	noPool  bool // a kept connection failed: dial a new one
 	resolve future.Future[future.Result[[]netip.Addr]]
 	addrs   []netip.Addr
 	next    int // the address to dial next
 	dial    future.Future[future.Result[*tcp.Conn]]
 	dialErr error
-	pc      *pconn
-	req     []byte
-	sent    int
-	ps      *parser
-	done    bool
 }
 
-// ANCHOR_END: getting
+// ANCHOR_END: connecting
+
+// ANCHOR: exchanging
+
+// exchanging is a getting's request and its response on a connection.
+type exchanging struct {
+	pc   *pconn
+	req  []byte
+	sent int
+	ps   *parser
+}
+
+// ANCHOR_END: exchanging
 
 // ANCHOR: getting-poll
 
-func (g *getting) Poll(cx *future.Context) future.Poll[future.Result[*Response]] {
+func (g *getting) Poll(
+	cx *future.Context) future.Poll[future.Result[*Response]] {
 	if g.done {
 		panic("fetch: Get's future polled after it was done")
 	}
@@ -305,8 +326,19 @@ func (g *getting) start(cx *future.Context) error {
 		g.addrs, g.next, g.step = []netip.Addr{ip}, 0, stepDial
 		return nil
 	}
+	g.lookup(host)
+	return nil
+}
+
+// ANCHOR_END: start
+
+// ANCHOR: lookup
+
+// lookup starts the lookup of host on the blocking pool, within the
+// connect timeout, which also goes to the lookup as its context's.
+func (g *getting) lookup(host string) {
 	c := g.c
-	g.resolve = within(c, sched.SpawnBlocking(c.rt, func() ([]netip.Addr, error) {
+	find := func() ([]netip.Addr, error) {
 		ctx := context.Background()
 		if c.ConnectTimeout > 0 {
 			var cancel context.CancelFunc
@@ -315,15 +347,16 @@ func (g *getting) start(cx *future.Context) error {
 		}
 		addrs, err := c.Resolve(ctx, host)
 		if err != nil && ctx.Err() == context.DeadlineExceeded {
-			err = ErrConnectTimeout // the same clock as within's, a hair earlier
+			err = ErrConnectTimeout // within's clock, a hair earlier
 		}
 		return addrs, err
-	}), c.ConnectTimeout, ErrConnectTimeout)
+	}
+	g.resolve = within(c, sched.SpawnBlocking(c.rt, find),
+		c.ConnectTimeout, ErrConnectTimeout)
 	g.step = stepResolve
-	return nil
 }
 
-// ANCHOR_END: start
+// ANCHOR_END: lookup
 
 // resolved waits for the lookup of the host.
 func (g *getting) resolved(cx *future.Context) error {

@@ -275,3 +275,37 @@ func TestResolvePanics(t *testing.T) {
 		t.Errorf("a Get after the panic: body %q", r.Body)
 	}
 }
+
+// TestNoRetryAfterPartialAnswer checks the other half of the retry rule:
+// a kept connection that fails after the first byte of the answer is
+// not the server closing an idle connection, since the server answered;
+// the Get fails, and the request is not sent again. The server answers
+// the first request whole on a kept connection, the second with half a
+// response and a close, and any later request (a retry) whole.
+func TestNoRetryAfterPartialAnswer(t *testing.T) {
+	var requests atomic.Int64
+	srv := serveRaw(t, func(s *rawServer, c net.Conn, br *bufio.Reader) {
+		for {
+			if _, _, err := readRequest(br); err != nil {
+				return
+			}
+			if requests.Add(1) == 2 {
+				io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhalf")
+				return
+			}
+			io.WriteString(c, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		}
+	})
+	rt, c := newClient(t, 2)
+	mustGet(t, rt, c, srv.url+"/")
+	r, err := get(t, rt, c, srv.url+"/")
+	if err == nil {
+		t.Fatalf("a Get cut short after its first bytes was retried: body %q", r.Body)
+	}
+	if !strings.Contains(err.Error(), "body ended after 4 of 10 bytes") {
+		t.Errorf("Get: %v, want the body cut short", err)
+	}
+	if n := requests.Load(); n != 2 {
+		t.Errorf("the server saw %d requests, want 2: no retry", n)
+	}
+}

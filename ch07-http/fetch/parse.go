@@ -353,37 +353,17 @@ func (p *parser) endHeader() error {
 		return nil
 	}
 	p.keepAlive = keepAlive(r)
-	te, cl := r.Header.Values("Transfer-Encoding"), r.Header.Values("Content-Length")
+	te := r.Header.Values("Transfer-Encoding")
+	cl := r.Header.Values("Content-Length")
 	switch {
 	case code == 101:
 		return protoErr("server switched protocols")
 	case code == 204 || code == 304:
 		p.state = stDone
 	case len(te) > 0:
-		if !strings.EqualFold(strings.Join(te, ","), "chunked") {
-			return protoErr("unsupported Transfer-Encoding %q", strings.Join(te, ", "))
-		}
-		p.state = stChunkSize
-		if len(cl) > 0 || r.Proto == "HTTP/1.0" {
-			// A smuggling attempt, or a broken proxy: RFC 9112, section
-			// 6.1, has the client read this message and then close.
-			p.keepAlive = false
-		}
+		return p.chunked(te, cl)
 	case len(cl) > 0:
-		n, err := contentLength(cl)
-		if err != nil {
-			return err
-		}
-		if n > p.maxBody {
-			return fmt.Errorf("%w: Content-Length %d is over %d", ErrBodyTooLarge, n, p.maxBody)
-		}
-		p.remain, p.state = n, stBody
-		if n == 0 {
-			p.state = stDone
-		}
-		// Room for the body in one allocation, unless the server says
-		// it is large: then it has to send it before it gets the memory.
-		r.Body = make([]byte, 0, min(n, preallocMax))
+		return p.length(cl)
 	default:
 		p.keepAlive, p.state = false, stUntilClose
 	}
@@ -391,6 +371,46 @@ func (p *parser) endHeader() error {
 }
 
 // ANCHOR_END: framing
+
+// ANCHOR: framing-body
+
+// chunked frames a body sent with Transfer-Encoding te, and
+// Content-Length cl if the server sent one too.
+func (p *parser) chunked(te, cl []string) error {
+	if !strings.EqualFold(strings.Join(te, ","), "chunked") {
+		return protoErr("unsupported Transfer-Encoding %q",
+			strings.Join(te, ", "))
+	}
+	p.state = stChunkSize
+	if len(cl) > 0 || p.resp.Proto == "HTTP/1.0" {
+		// A smuggling attempt, or a broken proxy: RFC 9112, section
+		// 6.1, has the client read this message and then close.
+		p.keepAlive = false
+	}
+	return nil
+}
+
+// length frames a body by its Content-Length fields, cl.
+func (p *parser) length(cl []string) error {
+	n, err := contentLength(cl)
+	if err != nil {
+		return err
+	}
+	if n > p.maxBody {
+		return fmt.Errorf("%w: Content-Length %d is over %d",
+			ErrBodyTooLarge, n, p.maxBody)
+	}
+	p.remain, p.state = n, stBody
+	if n == 0 {
+		p.state = stDone
+	}
+	// Room for the body in one allocation, unless the server says
+	// it is large: then it has to send it before it gets the memory.
+	p.resp.Body = make([]byte, 0, min(n, preallocMax))
+	return nil
+}
+
+// ANCHOR_END: framing-body
 
 // keepAlive reports whether r lets its connection carry another request.
 func keepAlive(r *Response) bool {
@@ -473,9 +493,11 @@ func (p *parser) eof() error {
 		}
 	case stBody:
 		got := int64(len(p.resp.Body))
-		return protoErr("unexpected EOF: body ended after %d of %d bytes", got, got+p.remain)
+		return protoErr("unexpected EOF: body ended after %d of %d bytes",
+			got, got+p.remain)
 	case stChunkSize, stChunkData, stChunkEnd, stTrailer:
-		return protoErr("unexpected EOF in chunked body after %d bytes", len(p.resp.Body))
+		return protoErr("unexpected EOF in chunked body after %d bytes",
+			len(p.resp.Body))
 	}
 	return protoErr("unexpected EOF in %s", p.where())
 }

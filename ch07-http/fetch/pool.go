@@ -29,9 +29,8 @@ func newPconn(c *tcp.Conn, key string) *pconn {
 // stale reports whether pc, taken from the pool, has something to read
 // before the client has asked it anything: bytes the server sent after
 // its last response, or its close. Either way pc is not fit for another
-// request. A connection whose last read was short is waiting for the
-// reactor's next edge, so the check costs no system call: PollRead is
-// pending, and leaves cx's waker with the reactor for the response.
+// request. If nothing came, PollRead is pending, and leaves cx's waker
+// with the reactor, where the response will need it.
 func (pc *pconn) stale(cx *future.Context) bool {
 	return pc.conn.PollRead(cx, pc.buf).IsDone()
 }
@@ -63,6 +62,10 @@ func (p *pool) get(key string) *pconn {
 	return pc
 }
 
+// ANCHOR_END: pool
+
+// ANCHOR: pool-put
+
 // put keeps pc for reuse, or closes it if max are kept already.
 func (p *pool) put(pc *pconn, max int) {
 	pc.kept = true
@@ -81,7 +84,7 @@ func (p *pool) put(pc *pconn, max int) {
 	}
 }
 
-// ANCHOR_END: pool
+// ANCHOR_END: pool-put
 
 // closeAll closes every idle connection.
 func (p *pool) closeAll() {

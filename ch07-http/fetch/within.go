@@ -13,7 +13,8 @@ import (
 // done with err. The clock is one of the reactor's timers, started now,
 // so a timeout costs no goroutine and no thread. A d of zero or less
 // means no limit: within returns f.
-func within[T any](c *Client, f future.Future[future.Result[T]], d time.Duration, err error) future.Future[future.Result[T]] {
+func within[T any](c *Client, f future.Future[future.Result[T]],
+	d time.Duration, err error) future.Future[future.Result[T]] {
 	if d <= 0 {
 		return f
 	}
