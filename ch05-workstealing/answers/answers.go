@@ -248,7 +248,9 @@ func (a *acquire) Cancel() {
 // its hand or at the head of its queue; with neither, it steals instead
 // (see steal). It returns the rounds until every task had run, the
 // steals made, and how many times each task ran (each must be once).
-func StealModel(workers, tasks int, half bool) (rounds, steals int, runs []int) {
+func StealModel(
+	workers, tasks int, half bool,
+) (rounds, steals int, runs []int) {
 	runs = make([]int, tasks)
 	queues := make([][]int, workers)
 	hands := make([]int, workers) // the task in hand, or -1

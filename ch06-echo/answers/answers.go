@@ -32,7 +32,9 @@ var bufs = sync.Pool{New: func() any { b := make([]byte, MaxLine); return &b }}
 // while a write is blocked, holds a buffer only while bytes are in
 // flight, half-closes when the peer has, and closes c at the end or when
 // cancelled.
-func Transform(c *tcp.Conn, fn func([]byte)) future.Future[future.Result[int64]] {
+func Transform(
+	c *tcp.Conn, fn func([]byte),
+) future.Future[future.Result[int64]] {
 	return &transforming{c: c, fn: fn}
 }
 
@@ -64,7 +66,9 @@ type transforming struct {
 
 // ANCHOR: ex1-2
 
-func (t *transforming) Poll(cx *future.Context) future.Poll[future.Result[int64]] {
+func (t *transforming) Poll(
+	cx *future.Context,
+) future.Poll[future.Result[int64]] {
 	for {
 		if len(t.out) > 0 {
 			r, ok := t.c.PollWrite(cx, t.out).Value()
@@ -242,7 +246,8 @@ func (s *summing) Poll(cx *future.Context) future.Poll[future.Result[int]] {
 		case s.eof:
 			return s.finish(s.c.CloseWrite())
 		case len(s.in) == MaxLine:
-			s.out = fmt.Appendf(s.out[:0], "error: line longer than %d bytes\n", MaxLine)
+			s.out = fmt.Appendf(s.out[:0],
+				"error: line longer than %d bytes\n", MaxLine)
 			s.over = true
 			s.release()
 		default:
@@ -260,7 +265,9 @@ func (s *summing) Poll(cx *future.Context) future.Poll[future.Result[int]] {
 // read moves the part of a line it holds to the front of its buffer and
 // reads more after it. It stops Poll with p (Pending, or Done with an
 // error), or lets it go on.
-func (s *summing) read(cx *future.Context) (p future.Poll[future.Result[int]], stop bool) {
+func (s *summing) read(
+	cx *future.Context,
+) (p future.Poll[future.Result[int]], stop bool) {
 	if s.buf == nil {
 		s.buf = bufs.Get().(*[]byte)
 	}
@@ -377,8 +384,10 @@ var ErrWriteTimeout = errors.New("write timed out")
 // one timer from sleep (a runtime's Sleep), armed at the first poll and
 // looked at only while the write waits. A write that timed out has sent
 // part of p, so the caller should close c: the stream is cut mid-message.
-func WriteWithin(c *tcp.Conn, p []byte, d time.Duration,
-	sleep func(time.Duration) future.Future[struct{}]) future.Future[future.Result[int]] {
+func WriteWithin(
+	c *tcp.Conn, p []byte, d time.Duration,
+	sleep func(time.Duration) future.Future[struct{}],
+) future.Future[future.Result[int]] {
 	return &writingWithin{c: c, p: p, d: d, sleep: sleep}
 }
 
@@ -396,7 +405,9 @@ type writingWithin struct {
 
 // ANCHOR: ex4-2
 
-func (w *writingWithin) Poll(cx *future.Context) future.Poll[future.Result[int]] {
+func (w *writingWithin) Poll(
+	cx *future.Context,
+) future.Poll[future.Result[int]] {
 	if w.done {
 		panic("answers: WriteWithin's future polled after it was done")
 	}
