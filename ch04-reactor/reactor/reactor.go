@@ -697,11 +697,10 @@ func (g *Registration) pollReady(cx *future.Context, d direction) future.Poll[er
 // read blocks: it returns what is left, then end of file or the error. The
 // answer, once true, stays true, as tokio's "read closed" readiness does.
 //
-// It lets a reader skip the read that would only find EAGAIN: after a read
-// that returned fewer bytes than asked for, the descriptor is empty, and
-// awaiting Readable at once is safe unless the peer's FIN came in the same
-// edge as those bytes, which ReadClosed then says. A FIN that comes later
-// makes an edge of its own.
+// It is no licence to wait after a read that returned fewer bytes than
+// asked for: bytes that arrive during that read raise an edge that only
+// the next turn dispatches, so a reader that must not stall until then
+// reads until EAGAIN.
 func (g *Registration) ReadClosed() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
