@@ -206,7 +206,14 @@
 		})[0] || marks[0];
 		if (first) {
 			first.classList.add("search-mark-first");
-			first.scrollIntoView({block: "center"});
+			// After the load, or the browser's own jump to the section's
+			// heading would follow and hide the mark again.
+			var reveal = function () { first.scrollIntoView({block: "center"}); };
+			if (document.readyState === "complete") {
+				reveal();
+			} else {
+				window.addEventListener("load", function () { setTimeout(reveal, 0); });
+			}
 		}
 	}
 
@@ -247,6 +254,9 @@
 			copyText(code.textContent, function (ok) {
 				btn.textContent = ok ? "Copied" : "Press Ctrl+C";
 				btn.classList.toggle("copied", ok);
+				if (ok) {
+					btn.dataset.copies = String(Number(btn.dataset.copies || 0) + 1);
+				}
 				if (!ok) {
 					var r = document.createRange();
 					r.selectNodeContents(code);
