@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -358,8 +359,9 @@ func TestReaderFiles(t *testing.T) {
 
 // TestCaptionsRealBook checks every caption the book's listings get
 // against the source, apart from the code that made it: the listing's
-// first shown line is the file's line the caption names, and each
-// function or type it names is declared within its line range.
+// first shown line is the file's line the caption names, and the page of
+// the source file it links to has that line; each function or type it
+// names is declared within its line range.
 func TestCaptionsRealBook(t *testing.T) {
 	s, err := build(repoRoot)
 	if err != nil {
@@ -376,6 +378,9 @@ func TestCaptionsRealBook(t *testing.T) {
 			if pl.First < 1 || pl.Last > len(lines) || pl.First > pl.Last {
 				t.Errorf("%s: %s: lines out of the file's %d", pl.File, pl, len(lines))
 				continue
+			}
+			if src := s.files[sourcePage(pl.File)]; !bytes.Contains(src, []byte(`id="L`+strconv.Itoa(pl.First)+`"`)) {
+				t.Errorf("%s: %s: the caption links to line %d of %s, which has no such line", pl.File, pl, pl.First, sourcePage(pl.File))
 			}
 			shown := strings.Join(lines[pl.First-1:pl.Last], "\n")
 			if strings.TrimSpace(lines[pl.First-1]) == "" || strings.TrimSpace(lines[pl.Last-1]) == "" {
