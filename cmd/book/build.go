@@ -455,7 +455,6 @@ type pageData struct {
 	JS        []string
 	Lang      string
 	Print     bool // the whole book on one page
-	Source    bool // a source file, whole
 }
 
 // inlineMarkdown renders a SUMMARY title (Markdown, one line) as HTML.
@@ -548,7 +547,7 @@ func (b *builder) render(s *site, summary *mdbook.Summary) error {
 		}
 		name := sourcePage(file)
 		root := strings.Repeat("../", strings.Count(name, "/"))
-		if err := execute(name, pageData{Title: file, Root: root, Content: content, Nav: nav(root, ""), Source: true}); err != nil {
+		if err := execute(name, pageData{Title: file, Root: root, Content: content, Nav: nav(root, "")}); err != nil {
 			return err
 		}
 	}

@@ -402,3 +402,31 @@ func TestCaptionsRealBook(t *testing.T) {
 		t.Errorf("only %d listings placed; the book has over 200", n)
 	}
 }
+
+// TestPrintRealBook checks print.html of the book in book/: every id is
+// unique, and every link within the page leads to one of them.
+func TestPrintRealBook(t *testing.T) {
+	s, err := build(repoRoot)
+	if err != nil {
+		t.Fatalf("the book does not build:\n%v", err)
+	}
+	print := string(s.files["print.html"])
+	ids := make(map[string]int)
+	for _, m := range regexp.MustCompile(`\sid="([^"]*)"`).FindAllStringSubmatch(print, -1) {
+		ids[m[1]]++
+	}
+	for id, n := range ids {
+		if n > 1 {
+			t.Errorf("print.html: id %q %d times", id, n)
+		}
+	}
+	links := regexp.MustCompile(`\shref="#([^"]*)"`).FindAllStringSubmatch(print, -1)
+	for _, m := range links {
+		if ids[m[1]] == 0 {
+			t.Errorf("print.html: link #%s leads to no id", m[1])
+		}
+	}
+	if len(links) < 100 || len(ids) < 100 {
+		t.Errorf("print.html has %d links within it and %d ids; the book has hundreds of headings", len(links), len(ids))
+	}
+}
