@@ -599,7 +599,12 @@ func readerChecks(t *testing.T, ctx context.Context, s *site, order []string, pa
 		t.Errorf("at %dpx a tap beside the open sidebar does not close it: %v", phoneWidth, err)
 	}
 
-	// For the eye: search at the phone's width, and print.html at both.
+	// For the eye: a listing at the phone's width, where search leads;
+	// search there; print.html at both widths.
+	if err := chromedp.Do(ctx, chromedp.Navigate(hit), pollTrue("document.readyState === 'complete' && document.querySelector('mark.search-mark-first') !== null")); err != nil {
+		t.Errorf("at %dpx the search hit %s: %v", phoneWidth, hit, err)
+	}
+	shot("search-landed-phone")
 	if err := chromedp.Do(ctx, chromedp.Click("#searchbar", chromedp.NodeVisible), chromedp.KeyEvent(word),
 		pollTrue("document.querySelectorAll('#search-results .search-hit a').length > 0")); err != nil {
 		t.Errorf("at %dpx search shows no hit for %q: %v", phoneWidth, word, err)
