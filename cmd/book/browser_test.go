@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"image/png"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -437,6 +439,29 @@ func readerChecks(t *testing.T, ctx context.Context, s *site, order []string, pa
 		t.Fatalf("pressing / and typing %q: no search result (%v); the page: %s", word, err, state)
 	}
 	shot("search-desktop")
+	// Ranked: a common word finds many sections, best first.
+	err = chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+		const bar = document.getElementById("searchbar");
+		bar.value = "waker";
+		bar.dispatchEvent(new Event("input"));
+	})()`), pollTrue("document.querySelectorAll('#search-results .search-hit').length > 1"))
+	if err != nil {
+		t.Fatalf("searching for waker: %v", err)
+	}
+	scores, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`Array.from(document.querySelectorAll("#search-results .search-hit"), h => Number(h.dataset.score))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.IsSortedFunc(scores, func(a, b float64) int { return cmp.Compare(b, a) }) || scores[0] == scores[len(scores)-1] {
+		t.Errorf("search results for waker are not ranked best first: scores %v", scores)
+	}
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+		const bar = document.getElementById("searchbar");
+		bar.value = `+strconv.Quote(word)+`;
+		bar.dispatchEvent(new Event("input"));
+	})()`), pollTrue("document.querySelectorAll('#search-results .search-hit').length > 0")); err != nil {
+		t.Fatal(err)
+	}
 	hit, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#search-results .search-hit a").href`))
 	if err != nil {
 		t.Fatal(err)

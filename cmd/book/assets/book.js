@@ -113,6 +113,7 @@
 			var doc = hit.doc;
 			var item = document.createElement("div");
 			item.className = "search-hit";
+			item.setAttribute("data-score", hit.score);
 			var a = document.createElement("a");
 			a.href = root + doc.u + q + (doc.a ? "#" + doc.a : "");
 			a.textContent = doc.h && doc.h !== doc.t ? doc.t + " \u203a " + doc.h : doc.t;
