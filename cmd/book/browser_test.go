@@ -86,10 +86,11 @@ const overflowJS = `(() => {
 // TestBrowser drives headless Chromium over the built book: every page
 // loads with no console error; every internal link, anchor and image
 // resolves; the sidebar and previous/next lead through the pages in
-// SUMMARY order; Go listings are highlighted; and at a phone's width
-// nothing but code blocks and tables overflows. With CI set it fails if
-// it cannot run; elsewhere, without Chromium, it skips and says why. Set
-// BOOK_SCREENSHOTS to a directory to keep its phone-width screenshots.
+// SUMMARY order; Go listings are highlighted; a reader's features work
+// (readerChecks: search, copy, asides, the phone sidebar); and at a
+// phone's width nothing but code blocks and tables overflows. With CI set
+// it fails if it cannot run; elsewhere, without Chromium, it skips and
+// says why. Set BOOK_SCREENSHOTS to a directory to keep its screenshots.
 func TestBrowser(t *testing.T) {
 	exe := findChromium()
 	if exe == "" {
@@ -258,10 +259,8 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 
-	// The search box, the theme switch and, at a phone's width, the
-	// sidebar toggle.
+	// The theme switch and, at a phone's width, the sidebar toggle.
 	type widgets struct {
-		Hits         int    `json:"hits"`
 		ThemeBefore  string `json:"themeBefore"`
 		ThemeAfter   string `json:"themeAfter"`
 		SidebarShut  bool   `json:"sidebarShut"`
@@ -271,7 +270,6 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	w, err := chromedp.Run(ctx, chromedp.Evaluate[widgets](`(() => {
-		const hits = 1;
 		const html = document.documentElement, before = html.className;
 		document.getElementById("theme-toggle").click();
 		const after = html.className;
@@ -282,7 +280,7 @@ func TestBrowser(t *testing.T) {
 		document.getElementById("sidebar-toggle").click();
 		const shown = side.getBoundingClientRect().left >= 0;
 		document.getElementById("sidebar-toggle").click();
-		return {hits, themeBefore: before, themeAfter: after, sidebarShut: shut, sidebarShown: shown};
+		return {themeBefore: before, themeAfter: after, sidebarShut: shut, sidebarShown: shown};
 	})()`))
 	if err != nil {
 		t.Fatal(err)
