@@ -423,8 +423,9 @@ func highlightCSS() ([]byte, error) {
 		}
 		for _, l := range strings.Split(css.String(), "\n") {
 			// Each rule reads /* Kind */ .chroma .k { ... }; scope it
-			// to the theme, and leave the background to book.css.
-			if i := strings.Index(l, ".chroma"); i >= 0 && !strings.Contains(l, "background-color") {
+			// to the theme, and leave the background to book.css, and
+			// a console block's output (GenericOutput, .go) plain.
+			if i := strings.Index(l, ".chroma"); i >= 0 && !strings.Contains(l, "background-color") && !strings.Contains(l, ".chroma .go ") {
 				fmt.Fprintf(&out, "html.%s %s\n", t.theme, l[i:])
 			}
 		}

@@ -142,6 +142,9 @@ func TestGoodBookRendering(t *testing.T) {
 	if !strings.Contains(string(s.files["highlight.css"]), "html.dark .chroma") {
 		t.Errorf("highlight.css has no dark theme")
 	}
+	if strings.Contains(string(s.files["highlight.css"]), ".chroma .go ") {
+		t.Errorf("highlight.css colours a console block's output")
+	}
 }
 
 // TestBuildRealBook builds the book in book/: every include resolves, every
