@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"image/png"
@@ -9,7 +10,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -19,7 +22,7 @@ import (
 )
 
 // phoneWidth is the viewport width, in CSS pixels, of the phone check.
-const phoneWidth = 375
+const phoneWidth = 390
 
 // findChromium returns the Chromium (or Chrome) to drive: $CHROMIUM, or
 // the first of the usual names on PATH.
@@ -83,10 +86,11 @@ const overflowJS = `(() => {
 // TestBrowser drives headless Chromium over the built book: every page
 // loads with no console error; every internal link, anchor and image
 // resolves; the sidebar and previous/next lead through the pages in
-// SUMMARY order; Go listings are highlighted; and at a phone's width
-// nothing but code blocks and tables overflows. With CI set it fails if
-// it cannot run; elsewhere, without Chromium, it skips and says why. Set
-// BOOK_SCREENSHOTS to a directory to keep its phone-width screenshots.
+// SUMMARY order; Go listings are highlighted; a reader's features work
+// (readerChecks: search, copy, asides, the phone sidebar); and at a
+// phone's width nothing but code blocks and tables overflows. With CI set
+// it fails if it cannot run; elsewhere, without Chromium, it skips and
+// says why. Set BOOK_SCREENSHOTS to a directory to keep its screenshots.
 func TestBrowser(t *testing.T) {
 	exe := findChromium()
 	if exe == "" {
@@ -255,10 +259,8 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 
-	// The search box, the theme switch and, at a phone's width, the
-	// sidebar toggle.
+	// The theme switch and, at a phone's width, the sidebar toggle.
 	type widgets struct {
-		Hits         int    `json:"hits"`
 		ThemeBefore  string `json:"themeBefore"`
 		ThemeAfter   string `json:"themeAfter"`
 		SidebarShut  bool   `json:"sidebarShut"`
@@ -268,11 +270,6 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	w, err := chromedp.Run(ctx, chromedp.Evaluate[widgets](`(() => {
-		const bar = document.getElementById("searchbar");
-		bar.value = "reactor";
-		bar.dispatchEvent(new Event("input"));
-		const results = document.getElementById("search-results");
-		const hits = results.hidden ? 0 : results.querySelectorAll("a").length;
 		const html = document.documentElement, before = html.className;
 		document.getElementById("theme-toggle").click();
 		const after = html.className;
@@ -283,13 +280,10 @@ func TestBrowser(t *testing.T) {
 		document.getElementById("sidebar-toggle").click();
 		const shown = side.getBoundingClientRect().left >= 0;
 		document.getElementById("sidebar-toggle").click();
-		return {hits, themeBefore: before, themeAfter: after, sidebarShut: shut, sidebarShown: shown};
+		return {themeBefore: before, themeAfter: after, sidebarShut: shut, sidebarShown: shown};
 	})()`))
 	if err != nil {
 		t.Fatal(err)
-	}
-	if w.Hits == 0 {
-		t.Errorf("searching for \"reactor\" finds no page")
 	}
 	if w.ThemeBefore == w.ThemeAfter || !slices.Contains([]string{"light", "dark"}, w.ThemeAfter) {
 		t.Errorf("the theme switch turned %q into %q", w.ThemeBefore, w.ThemeAfter)
@@ -298,8 +292,23 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("at %dpx the sidebar starts hidden: %v; the toggle shows it: %v", phoneWidth, w.SidebarShut, w.SidebarShown)
 	}
 
-	// At a phone's width.
 	shots := os.Getenv("BOOK_SCREENSHOTS")
+	shot := func(name string) {
+		if shots == "" {
+			return
+		}
+		png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+		if err == nil {
+			err = os.WriteFile(filepath.Join(shots, name+".png"), png, 0o666)
+		}
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	readerChecks(t, ctx, s, order, pageURL, shot)
+	// (Live reload's check, which needs serve rather than files, goes here.)
+
+	// At a phone's width.
 	for _, u := range order {
 		if err := chromedp.Do(ctx, chromedp.EmulateViewport(phoneWidth, 800, chromedp.EmulateMobile), chromedp.Navigate(u)); err != nil {
 			t.Fatalf("%s at %dpx: %v", rel(out, u), phoneWidth, err)
@@ -353,4 +362,284 @@ func pollTrue(expr string) chromedp.Action[chromedp.Void] {
 // rel shortens a file: URL under dir for a message.
 func rel(dir, u string) string {
 	return strings.TrimPrefix(u, (&url.URL{Scheme: "file", Path: filepath.ToSlash(dir) + "/"}).String())
+}
+
+// listingWord returns a word a reader can find only in a code listing:
+// closeLocked, while the book shows it in a listing and nowhere else,
+// or else the first such identifier of the built pages.
+func listingWord(s *site) string {
+	pre := regexp.MustCompile(`(?s)<pre.*?</pre>`)
+	tag := regexp.MustCompile(`<[^>]*>`)
+	ident := regexp.MustCompile(`\b[a-z]+[A-Z][A-Za-z]{4,}\b`)
+	inCode, inProse := make(map[string]bool), make(map[string]bool)
+	for _, name := range s.pages {
+		html := string(s.files[name])
+		if _, body, ok := strings.Cut(html, `<main id="content">`); ok {
+			html, _, _ = strings.Cut(body, "</main>")
+		}
+		for _, block := range pre.FindAllString(html, -1) {
+			for _, w := range ident.FindAllString(tag.ReplaceAllString(block, ""), -1) {
+				inCode[w] = true
+			}
+		}
+		for _, w := range ident.FindAllString(tag.ReplaceAllString(pre.ReplaceAllString(html, ""), " "), -1) {
+			inProse[strings.ToLower(w)] = true
+		}
+	}
+	var words []string
+	for w := range inCode {
+		if !inProse[strings.ToLower(w)] {
+			words = append(words, w)
+		}
+	}
+	slices.Sort(words)
+	if slices.Contains(words, "closeLocked") || len(words) == 0 {
+		return "closeLocked"
+	}
+	return words[0]
+}
+
+// readerChecks does what a reader does with the book's features, in the
+// browser of ctx: opens search with s and /, searches for a word that is
+// only in a listing and follows the best result to the section, where the
+// word is marked in the listing; copies a listing with its button; finds
+// an aside beside the text at 1280px and below it at the phone's width;
+// and opens and closes the sidebar at the phone's width with its toggle
+// and with a tap beside it. shot saves a screenshot under a name.
+func readerChecks(t *testing.T, ctx context.Context, s *site, order []string, pageURL func(string) string, shot func(string)) {
+	t.Helper()
+	word := listingWord(s)
+	desktop := chromedp.EmulateViewport(1280, 900)
+	phone := chromedp.EmulateViewport(phoneWidth, 800, chromedp.EmulateMobile)
+
+	// Search, opened by its keys.
+	err := chromedp.Do(ctx, desktop, chromedp.Navigate(order[0]),
+		pollTrue("document.readyState === 'complete'"),
+		chromedp.KeyEvent("s"),
+		pollTrue("document.activeElement && document.activeElement.id === 'searchbar'"),
+	)
+	if err != nil {
+		t.Fatalf("pressing s does not open search: %v", err)
+	}
+	err = chromedp.Do(ctx, chromedp.Navigate(order[len(order)-1]),
+		pollTrue("document.readyState === 'complete'"),
+		chromedp.KeyEvent("/"),
+		pollTrue("document.activeElement && document.activeElement.id === 'searchbar'"),
+		// The protocol sends a key's character as an event of its own,
+		// which the page's preventDefault on keydown cannot stop, as a
+		// browser's would; so the box may hold the "/" here.
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("searchbar").value = ""`),
+		chromedp.KeyEvent(word),
+		pollTrue("document.querySelectorAll('#search-results .search-hit a').length > 0"),
+	)
+	if err != nil {
+		state, _ := chromedp.Run(context.WithoutCancel(ctx), chromedp.Evaluate[string](`JSON.stringify({focus: document.activeElement && document.activeElement.id, value: document.getElementById("searchbar").value, results: document.getElementById("search-results").innerText.slice(0, 200), index: Array.isArray(window.bookSearchIndex)})`))
+		t.Fatalf("pressing / and typing %q: no search result (%v); the page: %s", word, err, state)
+	}
+	shot("search-desktop")
+	// Ranked: a common word finds many sections, best first.
+	err = chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+		const bar = document.getElementById("searchbar");
+		bar.value = "waker";
+		bar.dispatchEvent(new Event("input"));
+	})()`), pollTrue("document.querySelectorAll('#search-results .search-hit').length > 1"))
+	if err != nil {
+		t.Fatalf("searching for waker: %v", err)
+	}
+	scores, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`Array.from(document.querySelectorAll("#search-results .search-hit"), h => Number(h.dataset.score))`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.IsSortedFunc(scores, func(a, b float64) int { return cmp.Compare(b, a) }) || scores[0] == scores[len(scores)-1] {
+		t.Errorf("search results for waker are not ranked best first: scores %v", scores)
+	}
+	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+		const bar = document.getElementById("searchbar");
+		bar.value = `+strconv.Quote(word)+`;
+		bar.dispatchEvent(new Event("input"));
+	})()`), pollTrue("document.querySelectorAll('#search-results .search-hit').length > 0")); err != nil {
+		t.Fatal(err)
+	}
+	hit, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector("#search-results .search-hit a").href`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, frag, _ := strings.Cut(hit, "#")
+	if frag == "" || !strings.Contains(base, "?highlight="+strings.ToLower(word)) {
+		t.Errorf("the best hit for %q, %s, is not a section with the word to mark", word, hit)
+	}
+	type landing struct {
+		Hash     string `json:"hash"`
+		Target   bool   `json:"target"`
+		Marks    int    `json:"marks"`
+		InCode   int    `json:"inCode"`
+		FirstIn  bool   `json:"firstInCode"`
+		FirstTxt string `json:"firstText"`
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Click("#search-results .search-hit a", chromedp.NodeVisible),
+		pollTrue("location.search.indexOf('highlight=') >= 0 && document.readyState === 'complete' && document.querySelector('mark.search-mark-first') !== null"),
+	)
+	if err != nil {
+		t.Fatalf("following the search hit %s: %v", hit, err)
+	}
+	l, err := chromedp.Run(ctx, chromedp.Evaluate[landing](`(() => {
+		const marks = Array.from(document.querySelectorAll("mark.search-mark"));
+		const first = document.querySelector("mark.search-mark-first");
+		const id = decodeURIComponent(location.hash.slice(1));
+		return {hash: id, target: document.getElementById(id) !== null, marks: marks.length,
+			inCode: marks.filter(m => m.closest("pre")).length,
+			firstInCode: first.closest("pre") !== null, firstText: first.textContent};
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !l.Target || l.InCode == 0 || !l.FirstIn || !strings.EqualFold(l.FirstTxt, word) {
+		t.Errorf("after following the hit for %q: %+v; want the section's heading there and the word marked in a listing, first after the heading", word, l)
+	}
+	shot("search-landed-desktop")
+
+	// Copy a listing. The page's clipboard is watched, so the test reads
+	// what the button wrote whether or not headless Chromium lets the
+	// page use the real one.
+	err = chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+		window.copied = null;
+		const real = navigator.clipboard && navigator.clipboard.writeText.bind(navigator.clipboard);
+		navigator.clipboard.writeText = text => { window.copied = text; return real ? real(text).catch(() => {}) : Promise.resolve(); };
+		document.querySelector("#content pre .copy-button").scrollIntoView({block: "center"});
+	})()`),
+		chromedp.Click("#content pre .copy-button", chromedp.NodeVisible),
+		pollTrue(`window.copied !== null && document.querySelector("#content pre .copy-button").dataset.copies === "1"`),
+	)
+	if err != nil {
+		t.Fatalf("the copy button: %v", err)
+	}
+	type copied struct {
+		Copied, Code string
+	}
+	c, err := chromedp.Run(ctx, chromedp.Evaluate[copied](`(() => {
+		const pre = document.querySelector("#content pre");
+		return {Copied: window.copied, Code: pre.querySelector("code").textContent};
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Copied != c.Code || c.Code == "" {
+		t.Errorf("the copy button copied %q, want the listing %q", c.Copied, c.Code)
+	}
+
+	// An aside: in the margin beside the text at 1280px, below the text
+	// before it at the phone's width.
+	asidePage := ""
+	for _, name := range s.pages {
+		if bytes.Contains(s.files[name], []byte(`<aside class="aside">`)) {
+			asidePage = name
+			break
+		}
+	}
+	asideURL := pageURL(asidePage)
+	if asidePage == "" {
+		// The book has none today: check the fixture's.
+		root, _ := unpackFixture(t, filepath.Join("testdata", "good-book.txtar"))
+		fs, err := build(root)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		if err := fs.write(dir); err != nil {
+			t.Fatal(err)
+		}
+		asidePage = "ch01.html"
+		asideURL = (&url.URL{Scheme: "file", Path: filepath.ToSlash(filepath.Join(dir, asidePage))}).String()
+	}
+	{
+		type box struct {
+			Left, Right, Top, Bottom float64
+		}
+		type asideBoxes struct {
+			Aside, Prev box
+			Width       float64
+		}
+		const boxesJS = `(() => {
+			const a = document.querySelector("aside.aside");
+			a.scrollIntoView({block: "center"});
+			let prev = a.previousElementSibling;
+			while (prev && prev.matches("aside")) prev = prev.previousElementSibling;
+			const r = e => { const b = e.getBoundingClientRect(); return {Left: b.left, Right: b.right, Top: b.top, Bottom: b.bottom}; };
+			return {Aside: r(a), Prev: r(prev), Width: document.documentElement.clientWidth};
+		})()`
+		for _, v := range []struct {
+			name   string
+			view   chromedp.Action[chromedp.Void]
+			beside bool
+		}{{"desktop", desktop, true}, {"phone", phone, false}} {
+			if err := chromedp.Do(ctx, v.view, chromedp.Navigate(asideURL), pollTrue("document.readyState === 'complete'")); err != nil {
+				t.Fatal(err)
+			}
+			b, err := chromedp.Run(ctx, chromedp.Evaluate[asideBoxes](boxesJS))
+			if err != nil {
+				t.Fatal(err)
+			}
+			shot("aside-" + v.name)
+			switch {
+			case b.Aside.Right > b.Width+1:
+				t.Errorf("%s at %s: the aside ends at %.0fpx, past the %.0fpx viewport", asidePage, v.name, b.Aside.Right, b.Width)
+			case v.beside && b.Aside.Left < b.Prev.Right:
+				t.Errorf("%s at 1280px: the aside %+v is not beside the text %+v", asidePage, b.Aside, b.Prev)
+			case !v.beside && (b.Aside.Top < b.Prev.Bottom || b.Aside.Left > b.Prev.Left+1 || b.Aside.Right < b.Prev.Right-1):
+				t.Errorf("%s at %dpx: the aside %+v is not below the text %+v at its width", asidePage, phoneWidth, b.Aside, b.Prev)
+			}
+		}
+	}
+
+	// The sidebar at the phone's width: its toggle stays in reach while
+	// it is open; the toggle closes it, and so does a tap beside it.
+	shown := "document.body.classList.contains('sidebar-shown') && document.getElementById('sidebar').getBoundingClientRect().left >= 0"
+	hidden := "!document.body.classList.contains('sidebar-shown') && document.getElementById('sidebar').getBoundingClientRect().right <= 0"
+	err = chromedp.Do(ctx, phone, chromedp.Navigate(order[1]), pollTrue("document.readyState === 'complete'"), pollTrue(hidden),
+		chromedp.Click("#sidebar-toggle", chromedp.NodeVisible), pollTrue(shown))
+	if err != nil {
+		t.Fatalf("at %dpx the toggle does not open the sidebar: %v", phoneWidth, err)
+	}
+	shot("sidebar-phone")
+	reach, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		const t = document.getElementById("sidebar-toggle"), b = t.getBoundingClientRect();
+		const hit = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);
+		return b.right <= document.documentElement.clientWidth && hit !== null && t.contains(hit);
+	})()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reach {
+		t.Errorf("at %dpx the open sidebar covers its own toggle", phoneWidth)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click("#sidebar-toggle", chromedp.NodeVisible), pollTrue(hidden)); err != nil {
+		t.Errorf("at %dpx the toggle does not close the sidebar: %v", phoneWidth, err)
+	}
+	err = chromedp.Do(ctx, chromedp.Click("#sidebar-toggle", chromedp.NodeVisible), pollTrue(shown),
+		chromedp.MouseClickXY(phoneWidth-10, 500), pollTrue(hidden))
+	if err != nil {
+		t.Errorf("at %dpx a tap beside the open sidebar does not close it: %v", phoneWidth, err)
+	}
+
+	// For the eye: a listing at the phone's width, where search leads;
+	// search there; print.html at both widths.
+	if err := chromedp.Do(ctx, chromedp.Navigate(hit), pollTrue("document.readyState === 'complete' && document.querySelector('mark.search-mark-first') !== null")); err != nil {
+		t.Errorf("at %dpx the search hit %s: %v", phoneWidth, hit, err)
+	}
+	shot("search-landed-phone")
+	if err := chromedp.Do(ctx, chromedp.Click("#searchbar", chromedp.NodeVisible), chromedp.KeyEvent(word),
+		pollTrue("document.querySelectorAll('#search-results .search-hit a').length > 0")); err != nil {
+		t.Errorf("at %dpx search shows no hit for %q: %v", phoneWidth, word, err)
+	}
+	shot("search-phone")
+	for _, v := range []struct {
+		name string
+		view chromedp.Action[chromedp.Void]
+	}{{"desktop", desktop}, {"phone", phone}} {
+		if err := chromedp.Do(ctx, v.view, chromedp.Navigate(pageURL("print.html")), pollTrue("document.readyState === 'complete'")); err != nil {
+			t.Fatal(err)
+		}
+		shot("print-" + v.name)
+	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"embed"
-	"encoding/json"
 	"fmt"
 	"html/template"
 	"io/fs"
@@ -40,6 +39,8 @@ type site struct {
 	files map[string][]byte
 	pages []string // the HTML pages, in SUMMARY order
 	watch []string // the files, and the directory trees, a rebuild depends on
+
+	listings []placement // where every captioned listing sits, in book order
 }
 
 // A buildError is every problem that stopped a build, one per line.
@@ -64,7 +65,9 @@ type page struct {
 	ids    map[string]bool
 	links  []string // link destinations, as written
 	images []string
-	text   string // for search
+
+	sections   []section   // for search, in page order
+	placements []placement // of the page's listings, in page order
 }
 
 // builder holds one build's state.
@@ -76,6 +79,7 @@ type builder struct {
 	pages         []*page
 	byPath        map[string]*page // by path relative to bookDir
 	figures       map[string]bool  // figures already checked
+	sources       map[string]bool  // source files a caption links to
 }
 
 // build renders the book in the repository root into memory.
@@ -95,11 +99,12 @@ func build(root string) (*site, error) {
 	b := &builder{
 		root: root, bookDir: filepath.Join(root, cfg.Book.Src), cfg: cfg, res: res,
 		byPath: make(map[string]*page), figures: make(map[string]bool),
+		sources: make(map[string]bool),
 	}
 	b.md = goldmark.New(
 		goldmark.WithExtensions(extension.Table),
 		goldmark.WithParserOptions(parser.WithAutoHeadingID()),
-		goldmark.WithRendererOptions(html.WithUnsafe(), renderer.WithNodeRenderers(util.Prioritized(codeRenderer{}, 100))),
+		goldmark.WithRendererOptions(html.WithUnsafe(), renderer.WithNodeRenderers(util.Prioritized(codeRenderer{}, 100), util.Prioritized(readerRenderer{}, 100))),
 	)
 	s := &site{files: make(map[string][]byte)}
 	summary := res.Summary(b.bookDir)
@@ -142,12 +147,17 @@ func (b *builder) parse(p *page) {
 		b.res.Report(b.res.Rel(p.src), 0, "%v", err)
 		return
 	}
-	p.source = []byte(b.res.Expand(p.src, string(data)))
+	// The includes are expanded twice: once as written, for problems
+	// reported at the lines the author sees; once with every listing
+	// captioned, which may add lines, for the page itself.
+	b.res.Expand(p.src, string(data))
+	n := len(b.res.Problems)
+	p.source = []byte(b.res.Expand(p.src, b.captionListings(p, string(data))))
+	b.res.Problems = b.res.Problems[:n]
 	ids := &mdbookIDs{seen: make(map[string]int)}
 	ctx := parser.NewContext(parser.WithIDs(ids))
 	doc := b.md.Parser().Parse(text.NewReader(p.source), parser.WithContext(ctx))
 	p.ids = make(map[string]bool)
-	var words strings.Builder
 	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
@@ -165,18 +175,15 @@ func (b *builder) parse(p *page) {
 			n.Destination = []byte(mdToHTML(string(n.Destination)))
 		case *ast.Image:
 			p.images = append(p.images, string(n.Destination))
-		case *ast.Text:
-			words.Write(n.Segment.Value(p.source))
-			words.WriteByte(' ')
 		case *ast.RawHTML, *ast.HTMLBlock:
 			return ast.WalkSkipChildren, nil
 		}
 		return ast.WalkContinue, nil
 	})
-	p.text = strings.Join(strings.Fields(words.String()), " ")
 	if p.title == "" {
 		p.title = p.entry.Title
 	}
+	p.sections = sections(doc, p.source)
 	var out bytes.Buffer
 	if err := b.md.Renderer().Render(&out, p.source, doc); err != nil {
 		b.res.Report(b.res.Rel(p.src), 0, "%v", err)
@@ -333,9 +340,10 @@ func (ids *mdbookIDs) Generate(value []byte, kind ast.NodeKind) []byte {
 // Put implements parser.IDs.
 func (ids *mdbookIDs) Put(value []byte) { ids.seen[string(value)]++ }
 
-// codeRenderer renders fenced code blocks: Go through chroma, as spans
-// with classes that highlight.css colours in the light and the dark theme;
-// anything else as preformatted text, exactly as written.
+// codeRenderer renders fenced code blocks: the languages the book uses
+// (fenceLexer) through chroma, as spans with classes that highlight.css
+// colours in the light and the dark theme; anything else, text included,
+// as preformatted text, exactly as written.
 type codeRenderer struct{}
 
 // RegisterFuncs implements renderer.NodeRenderer.
@@ -345,6 +353,23 @@ func (codeRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 
 // chromaFormatter writes Go tokens as spans with chroma's classes.
 var chromaFormatter = chromahtml.New(chromahtml.WithClasses(true), chromahtml.PreventSurroundingPre(true))
+
+// fenceLexer returns chroma's lexer for a fence's language, or nil for
+// text and any language the book does not use. A console block is a shell
+// session: the commands after a $ prompt are highlighted as shell, the
+// output is left plain.
+func fenceLexer(lang string) chroma.Lexer {
+	switch lang {
+	case "go", "rust":
+	case "sh", "shell", "bash":
+		lang = "bash"
+	case "console", "shell-session":
+		lang = "console"
+	default:
+		return nil
+	}
+	return lexers.Get(lang)
+}
 
 func renderFenced(w util.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
 	if !entering {
@@ -370,7 +395,7 @@ func renderFenced(w util.BufWriter, src []byte, n ast.Node, entering bool) (ast.
 	if lang != "" {
 		class = ` class="language-` + template.HTMLEscapeString(lang) + `"`
 	}
-	if lexer := lexers.Get(lang); lang == "go" && lexer != nil {
+	if lexer := fenceLexer(lang); lexer != nil {
 		it, err := chroma.Coalesce(lexer).Tokenise(nil, code.String())
 		if err == nil {
 			fmt.Fprintf(w, `<pre class="chroma"><code%s>`, class)
@@ -398,8 +423,9 @@ func highlightCSS() ([]byte, error) {
 		}
 		for _, l := range strings.Split(css.String(), "\n") {
 			// Each rule reads /* Kind */ .chroma .k { ... }; scope it
-			// to the theme, and leave the background to book.css.
-			if i := strings.Index(l, ".chroma"); i >= 0 && !strings.Contains(l, "background-color") {
+			// to the theme, and leave the background to book.css, and
+			// a console block's output (GenericOutput, .go) plain.
+			if i := strings.Index(l, ".chroma"); i >= 0 && !strings.Contains(l, "background-color") && !strings.Contains(l, ".chroma .go ") {
 				fmt.Fprintf(&out, "html.%s %s\n", t.theme, l[i:])
 			}
 		}
@@ -429,6 +455,7 @@ type pageData struct {
 	CSS       []string
 	JS        []string
 	Lang      string
+	Print     bool // the whole book on one page
 }
 
 // inlineMarkdown renders a SUMMARY title (Markdown, one line) as HTML.
@@ -452,24 +479,35 @@ func (b *builder) render(s *site, summary *mdbook.Summary) error {
 	if title == "" {
 		title = summary.Title
 	}
-	var search []map[string]string
-	for i, p := range b.pages {
-		root := strings.Repeat("../", strings.Count(p.entry.Path, "/"))
-		d := pageData{
-			BookTitle: title, Title: p.title, Root: root, Content: p.html, Lang: b.cfg.Book.Language,
-			CSS: b.cfg.Output.HTML.AdditionalCSS, JS: b.cfg.Output.HTML.AdditionalJS,
-		}
-		if d.Lang == "" {
-			d.Lang = "en"
-		}
+	nav := func(root, active string) []navItem {
+		var items []navItem
 		for _, e := range summary.Entries {
 			it := navItem{Number: e.Number, Title: b.inlineMarkdown(e.Title), Depth: e.Depth, Draft: e.Draft, Part: e.Part, Sep: e.Separator}
 			if e.Path != "" {
 				it.Href = root + b.byPath[e.Path].out
-				it.Active = e.Path == p.entry.Path
+				it.Active = e.Path == active
 			}
-			d.Nav = append(d.Nav, it)
+			items = append(items, it)
 		}
+		return items
+	}
+	lang := b.cfg.Book.Language
+	if lang == "" {
+		lang = "en"
+	}
+	execute := func(name string, d pageData) error {
+		d.BookTitle, d.Lang = title, lang
+		d.CSS, d.JS = b.cfg.Output.HTML.AdditionalCSS, b.cfg.Output.HTML.AdditionalJS
+		var out bytes.Buffer
+		if err := tmpl.Execute(&out, d); err != nil {
+			return err
+		}
+		s.files[name] = out.Bytes()
+		return nil
+	}
+	for i, p := range b.pages {
+		root := strings.Repeat("../", strings.Count(p.entry.Path, "/"))
+		d := pageData{Title: p.title, Root: root, Content: p.html, Nav: nav(root, p.entry.Path)}
 		if i > 0 {
 			q := b.pages[i-1]
 			d.Prev = &navItem{Href: root + q.out, Title: template.HTML(template.HTMLEscapeString(q.title))}
@@ -478,22 +516,47 @@ func (b *builder) render(s *site, summary *mdbook.Summary) error {
 			q := b.pages[i+1]
 			d.Next = &navItem{Href: root + q.out, Title: template.HTML(template.HTMLEscapeString(q.title))}
 		}
-		var out bytes.Buffer
-		if err := tmpl.Execute(&out, d); err != nil {
+		if err := execute(p.out, d); err != nil {
 			return err
 		}
-		s.files[p.out] = out.Bytes()
 		s.pages = append(s.pages, p.out)
+		s.listings = append(s.listings, p.placements...)
 		if i == 0 {
 			// mdBook's index.html is the first page.
-			s.files["index.html"] = out.Bytes()
+			s.files["index.html"] = s.files[p.out]
 		}
-		search = append(search, map[string]string{"u": p.out, "t": p.title, "b": p.text})
 	}
-	idx, err := json.Marshal(search)
+	if len(b.pages) > 0 {
+		err := execute("print.html", pageData{Title: "The whole book", Content: b.printContent(), Nav: nav("", ""), Print: true})
+		if err != nil {
+			return err
+		}
+		// 404.html is served in place of a page at any depth, so it
+		// names the book's files from the site's root, as mdBook's does.
+		if err := execute("404.html", pageData{Title: "Page not found", Root: "/", Content: notFoundContent(b.pages[0].out), Nav: nav("/", "")}); err != nil {
+			return err
+		}
+	}
+	for file := range b.sources {
+		data, err := os.ReadFile(filepath.Join(b.root, filepath.FromSlash(file)))
+		if err != nil {
+			return err
+		}
+		content, err := sourceHTML(file, data)
+		if err != nil {
+			return err
+		}
+		name := sourcePage(file)
+		root := strings.Repeat("../", strings.Count(name, "/"))
+		if err := execute(name, pageData{Title: file, Root: root, Content: content, Nav: nav(root, "")}); err != nil {
+			return err
+		}
+	}
+	idx, err := b.searchIndex()
 	if err != nil {
 		return err
 	}
+	s.files["searchindex.json"] = idx
 	s.files["searchindex.js"] = append(append([]byte("window.bookSearchIndex = "), idx...), ";\n"...)
 	hl, err := highlightCSS()
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -86,11 +88,21 @@ func TestGoodBookRendering(t *testing.T) {
 	}
 	ch01 := string(s.files["ch01.html"])
 	for _, want := range []string{
-		`<p class="caption">code/main.go</p>`,           // the caption, as written
-		`<span class="kd">func</span>`,                  // the Go listing, highlighted
-		"<blockquote>\n<p><strong>Aside: Why.</strong>", // the aside
-		"<!-- check: diagram -->",                       // the comment, invisible
-		`<pre><code class="language-text">a --&gt; b`,   // the diagram, as written
+		// Captions, placed by the renderer.
+		`<p class="caption"><a href="source/code/main.go.html#L4">code/main.go</a> · <span class="caption-decl">main</span> · <span class="caption-lines">lines 4-6</span></p>`,
+		`<a href="source/code/task.go.html#L10">code/task.go</a> · <span class="caption-decl">(*header).notify</span> · <span class="caption-lines">lines 10-16</span>`,
+		`<span class="caption-decl">in (*header).notify</span> · <span class="caption-lines">line 14</span>`,
+		`<span class="caption-decl">header, limit</span> · <span class="caption-lines">lines 4-6</span>`,
+		`<span class="kd">func</span>`,                                       // the Go listing, highlighted
+		"<aside class=\"aside\">\n<p><strong>Aside: Why.</strong>",           // the aside
+		"<blockquote>\n<p>A quote, not an aside.",                            // a quote stays one
+		`<h2 id="the-code">The code<a class="heading-link" href="#the-code"`, // a self-link
+		"<!-- check: diagram -->",                                            // the comment, invisible
+		`<pre><code class="language-text">a --&gt; b`,                        // the diagram, as written
+		`<code class="language-rust"><span class="k">fn</span>`,
+		`<code class="language-sh">go <span class="nb">test</span>`,
+		`<span class="gp">$</span> go run ./code`,                 // a console command, highlighted
+		"<span class=\"go\">hello\n</span>",                       // and its output, plain
 		"took ~55ms",                                              // ~N, as written
 		`<h2 id="the-code-1">`,                                    // mdBook's ids
 		"Lines 1 to 2: package main\n",                            // a line range
@@ -106,7 +118,7 @@ func TestGoodBookRendering(t *testing.T) {
 			t.Errorf("ch01.html does not contain %q", want)
 		}
 	}
-	for _, bad := range []string{"ANCHOR", "{{#include"} {
+	for _, bad := range []string{"ANCHOR", "{{#include", "typed by hand"} {
 		if strings.Contains(ch01, bad) {
 			t.Errorf("ch01.html contains %q", bad)
 		}
@@ -129,6 +141,9 @@ func TestGoodBookRendering(t *testing.T) {
 	}
 	if !strings.Contains(string(s.files["highlight.css"]), "html.dark .chroma") {
 		t.Errorf("highlight.css has no dark theme")
+	}
+	if strings.Contains(string(s.files["highlight.css"]), ".chroma .go ") {
+		t.Errorf("highlight.css colours a console block's output")
 	}
 }
 
@@ -215,7 +230,7 @@ func TestServeShowsProblem(t *testing.T) {
 	if code != http.StatusOK || !strings.Contains(body, `<body>`+"\n"+`<pre class="build-error" id="build-error">book/ch01.md:4: no such &lt;file&gt;</pre>`) {
 		t.Errorf("after a failed build: %d, no error banner:\n%.400s", code, body)
 	}
-	if !strings.Contains(body, "<blockquote>") {
+	if !strings.Contains(body, `<aside class="aside">`) {
 		t.Errorf("after a failed build the last good page is not served")
 	}
 	if code, _ := get("/nope.html"); code != http.StatusNotFound {
@@ -264,5 +279,157 @@ func TestBenchRewritesData(t *testing.T) {
 	}
 	if _, err := build(root); err != nil {
 		t.Errorf("after bench the book does not build: %v", err)
+	}
+}
+
+// TestReaderFiles checks the files a reader uses beyond the pages, on the
+// good fixture: print.html holds every page in order with ids made unique
+// per page and links between pages turned into links within it; 404.html
+// says what happened, links to the first page and takes the book's style
+// from the site's root; the search index has one entry per section, with
+// the section's heading id and the code of its listings; and each source
+// file a caption links to has a page with an id on every line.
+func TestReaderFiles(t *testing.T) {
+	root, _ := unpackFixture(t, filepath.Join("testdata", "good-book.txtar"))
+	s, err := build(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	print := string(s.files["print.html"])
+	order := []string{`<section class="print-page" id="intro">`, `<section class="print-page" id="ch01">`, `<section class="print-page" id="ch01-section">`, `<section class="print-page" id="appendix">`}
+	at := 0
+	for _, want := range order {
+		i := strings.Index(print[at:], want)
+		if i < 0 {
+			t.Fatalf("print.html: no %q after byte %d", want, at)
+		}
+		at += i
+	}
+	for _, want := range []string{
+		`<h2 id="ch01-the-code">`, `<h2 id="ch01-the-code-1">`, // ids unique per page
+		`href="#ch01-the-code"`,               // intro's link to ch01.html#the-code
+		`href="#ch01"`,                        // intro's link to ch01.html
+		`href="#ch01-the-code-1"`,             // ch01's own #the-code-1
+		`href="source/code/task.go.html#L10"`, // a caption's link, from the root
+	} {
+		if !strings.Contains(print, want) {
+			t.Errorf("print.html does not contain %q", want)
+		}
+	}
+	if _, content, _ := strings.Cut(print, "<main"); strings.Contains(content, `href="ch01.html`) || strings.Contains(content, `href="../ch01.html`) {
+		t.Errorf("print.html still links to a page it holds")
+	}
+	if !strings.Contains(string(s.files["ch01.html"]), `href="print.html"`) {
+		t.Errorf("ch01.html has no link to print.html")
+	}
+
+	nf := string(s.files["404.html"])
+	for _, want := range []string{"Page not found", `href="/intro.html"`, `href="/book.css"`, `src="/book.js"`} {
+		if !strings.Contains(nf, want) {
+			t.Errorf("404.html does not contain %q", want)
+		}
+	}
+
+	var docs []searchDoc
+	if err := json.Unmarshal(s.files["searchindex.json"], &docs); err != nil {
+		t.Fatal(err)
+	}
+	js := string(s.files["searchindex.js"])
+	if !strings.HasPrefix(js, "window.bookSearchIndex = ") || !strings.Contains(js, string(s.files["searchindex.json"])) {
+		t.Errorf("searchindex.js does not hold searchindex.json")
+	}
+	found := false
+	for _, d := range docs {
+		if d.Page == "ch01.html" && d.Anchor == "the-code" {
+			found = true
+			if !strings.Contains(d.Text, `println("hello")`) || !strings.Contains(d.Text, "h.n--") || !strings.Contains(d.Text, "Because.") {
+				t.Errorf("section ch01.html#the-code: the text lacks its listings or its aside: %q", d.Text)
+			}
+			if strings.Contains(d.Text, "Lines 1 to 2") {
+				t.Errorf("section ch01.html#the-code holds the next section's text: %q", d.Text)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no search entry for ch01.html#the-code in %+v", docs)
+	}
+
+	src := string(s.files["source/code/task.go.html"])
+	if !strings.Contains(src, `id="L10"`) || !strings.Contains(src, `id="L17"`) || !strings.Contains(src, "notify tells the waiter") {
+		t.Errorf("source/code/task.go.html does not show the file with an id per line:\n%.600s", src)
+	}
+}
+
+// TestCaptionsRealBook checks every caption the book's listings get
+// against the source, apart from the code that made it: the listing's
+// first shown line is the file's line the caption names, and the page of
+// the source file it links to has that line; each function or type it
+// names is declared within its line range.
+func TestCaptionsRealBook(t *testing.T) {
+	s, err := build(repoRoot)
+	if err != nil {
+		t.Fatalf("the book does not build:\n%v", err)
+	}
+	n := 0
+	for _, pl := range s.listings {
+		{
+			n++
+			lines, err := mdbook.ReadLines(filepath.Join(repoRoot, filepath.FromSlash(pl.File)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pl.First < 1 || pl.Last > len(lines) || pl.First > pl.Last {
+				t.Errorf("%s: %s: lines out of the file's %d", pl.File, pl, len(lines))
+				continue
+			}
+			if src := s.files[sourcePage(pl.File)]; !bytes.Contains(src, []byte(`id="L`+strconv.Itoa(pl.First)+`"`)) {
+				t.Errorf("%s: %s: the caption links to line %d of %s, which has no such line", pl.File, pl, pl.First, sourcePage(pl.File))
+			}
+			shown := strings.Join(lines[pl.First-1:pl.Last], "\n")
+			if strings.TrimSpace(lines[pl.First-1]) == "" || strings.TrimSpace(lines[pl.Last-1]) == "" {
+				t.Errorf("%s: %s: starts or ends on a blank line", pl.File, pl)
+			}
+			for _, name := range pl.Names {
+				if strings.HasPrefix(name, "in ") {
+					continue
+				}
+				short := name[strings.LastIndex(name, ".")+1:]
+				decl := regexp.MustCompile(`(?m)^(func (\([^)]*\) )?|type |\t|var |const )` + regexp.QuoteMeta(short) + `\b`)
+				if !decl.MatchString(shown) {
+					t.Errorf("%s: %s: no declaration of %s in those lines", pl.File, pl, name)
+				}
+			}
+		}
+	}
+	if n < 100 {
+		t.Errorf("only %d listings placed; the book has over 200", n)
+	}
+}
+
+// TestPrintRealBook checks print.html of the book in book/: every id is
+// unique, and every link within the page leads to one of them.
+func TestPrintRealBook(t *testing.T) {
+	s, err := build(repoRoot)
+	if err != nil {
+		t.Fatalf("the book does not build:\n%v", err)
+	}
+	print := string(s.files["print.html"])
+	ids := make(map[string]int)
+	for _, m := range regexp.MustCompile(`\sid="([^"]*)"`).FindAllStringSubmatch(print, -1) {
+		ids[m[1]]++
+	}
+	for id, n := range ids {
+		if n > 1 {
+			t.Errorf("print.html: id %q %d times", id, n)
+		}
+	}
+	links := regexp.MustCompile(`\shref="#([^"]*)"`).FindAllStringSubmatch(print, -1)
+	for _, m := range links {
+		if ids[m[1]] == 0 {
+			t.Errorf("print.html: link #%s leads to no id", m[1])
+		}
+	}
+	if len(links) < 100 || len(ids) < 100 {
+		t.Errorf("print.html has %d links within it and %d ids; the book has hundreds of headings", len(links), len(ids))
 	}
 }

@@ -1,6 +1,7 @@
 package mdbook
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -109,5 +110,40 @@ func TestLines(t *testing.T) {
 	}
 	if _, _, ok := r.Lines(page, "../code/a.go:nope"); ok || len(r.Problems) != 0 {
 		t.Errorf("a missing anchor: ok %v, problems %v", ok, r.Problems)
+	}
+}
+
+// TestSummaryTree checks what reading SUMMARY.md as Markdown gets right:
+// a comment and a code block are no entries, numbering runs on across a
+// separator as mdBook's does, a nested list nests, a link title keeps its
+// Markdown, and a list item with two links or none is reported at its line.
+func TestSummaryTree(t *testing.T) {
+	root := write(t, map[string]string{
+		"book/SUMMARY.md": "# Summary\n\n<!-- a comment\n- [Not](an-entry.md)\n-->\n\n- [A *b* `c]`](a.md)\n  * [A1](a1.md)\n\n---\n\n- [B](b.md)\n- plain words\n- [C](c.md) [D](d.md)\n\n```\n- [E](e.md)\n```\n",
+		"book/a.md":       "", "book/a1.md": "", "book/b.md": "", "book/c.md": "", "book/d.md": "",
+	})
+	r, err := NewResolver(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := r.Summary(filepath.Join(root, "book"))
+	var got []string
+	for _, e := range s.Entries {
+		if e.Separator {
+			got = append(got, "---")
+			continue
+		}
+		got = append(got, fmt.Sprintf("%d: %s %s %s", e.Line, e.Number, e.Title, e.Path))
+	}
+	want := []string{"7: 1. A *b* `c]` a.md", "8: 1.1. A1 a1.md", "---", "12: 2. B b.md", "14: 3. C c.md"}
+	if !slices.Equal(got, want) {
+		t.Errorf("entries\n%q\nwant\n%q", got, want)
+	}
+	var problems []string
+	for _, p := range r.Problems {
+		problems = append(problems, p.String())
+	}
+	if len(problems) != 2 || !strings.HasPrefix(problems[0], `book/SUMMARY.md:13: "- plain words"`) || !strings.HasPrefix(problems[1], `book/SUMMARY.md:14: "- [C](c.md) [D](d.md)"`) {
+		t.Errorf("problems\n%s\nwant one at line 13 and one at line 14", strings.Join(problems, "\n"))
 	}
 }

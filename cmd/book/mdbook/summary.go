@@ -1,13 +1,17 @@
 package mdbook
 
 import (
+	"bytes"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/text"
 )
 
 // A Summary is the table of contents in a book's SUMMARY.md.
@@ -29,100 +33,242 @@ type Entry struct {
 	Separator bool   // a line of ---
 }
 
-// summaryLink matches a Markdown link, allowing one level of brackets in the
-// title (as in [Chapter 2: `Future[T]`]).
-var summaryLink = regexp.MustCompile(`\[((?:[^\[\]]|\[[^\]]*\])*)\]\(([^)]*)\)`)
-
-// listItem matches a numbered chapter: a list item holding a link.
-var listItem = regexp.MustCompile(`^(\s*)[-*+] +(\[.*)$`)
-
-// Summary reads bookDir/SUMMARY.md as mdBook does: links before the first
-// list are prefix chapters, list items are numbered chapters (nested by
-// indentation), links after the list are suffix chapters, `# Title` starts
-// a part and `---` is a separator. It checks that every link leads to a
-// .md page in the book (draft entries, [Title](), are fine) and reports
-// what does not, and any line that is none of these.
+// Summary reads bookDir/SUMMARY.md as mdBook does, from its Markdown
+// syntax tree (goldmark's, CommonMark as mdBook's pulldown-cmark reads
+// it): links in paragraphs before the first list are prefix chapters,
+// list items are numbered chapters (nested lists nest them), links after
+// the lists are suffix chapters, a heading after the first starts a part
+// and a thematic break (---) is a separator. It checks that every link
+// leads to a .md page in the book (draft entries, [Title](), are fine)
+// and reports what does not, and any text that is none of these.
 func (r *Resolver) Summary(bookDir string) *Summary {
 	s := new(Summary)
 	file := filepath.Join(bookDir, "SUMMARY.md")
-	where := r.Rel(file)
-	lines, err := ReadLines(file)
+	data, err := os.ReadFile(file)
 	if err != nil {
-		r.Report(where, 0, "%v", err)
+		r.Report(r.Rel(file), 0, "%v", err)
 		return s
 	}
-	var (
-		counters []int // the numbers of the open list levels
-		indents  []int // their indentation
-		numbered bool  // a list has started
-		inFence  bool
-	)
-	for i, line := range lines {
-		trimmed := strings.TrimSpace(line)
-		if strings.HasPrefix(trimmed, "```") || strings.HasPrefix(trimmed, "~~~") {
-			inFence = !inFence
-			continue
-		}
-		switch {
-		case inFence, trimmed == "", strings.HasPrefix(trimmed, "<!--"):
-			continue
-		case strings.HasPrefix(trimmed, "#"):
-			title := strings.TrimSpace(strings.TrimLeft(trimmed, "#"))
+	sp := &summaryParser{r: r, s: s, bookDir: bookDir, where: r.Rel(file), src: data, lines: SplitLines(string(data))}
+	doc := goldmark.DefaultParser().Parse(text.NewReader(data))
+	for n := doc.FirstChild(); n != nil; n = n.NextSibling() {
+		switch n := n.(type) {
+		case *ast.Heading:
+			title := sp.raw(n)
 			if s.Title == "" && len(s.Entries) == 0 {
 				s.Title = title
 				continue
 			}
-			s.Entries = append(s.Entries, Entry{Line: i + 1, Title: title, Part: true})
-			continue
-		case strings.Trim(trimmed, "-") == "" && len(trimmed) >= 3:
-			s.Entries = append(s.Entries, Entry{Line: i + 1, Separator: true})
-			continue
-		}
-		e := Entry{Line: i + 1}
-		text := trimmed
-		if m := listItem.FindStringSubmatch(line); m != nil {
-			indent := len(strings.ReplaceAll(m[1], "\t", "    "))
-			for len(indents) > 0 && indent < indents[len(indents)-1] {
-				indents, counters = indents[:len(indents)-1], counters[:len(counters)-1]
+			s.Entries = append(s.Entries, Entry{Line: sp.lineOf(n), Title: title, Part: true})
+		case *ast.ThematicBreak:
+			s.Entries = append(s.Entries, Entry{Line: sp.lineOf(n), Separator: true})
+		case *ast.List:
+			sp.list(n, "", 0, &sp.top)
+			sp.numbered = true
+		case *ast.Paragraph:
+			if sp.numbered {
+				sp.top = 0 // a suffix chapter ends the numbering
 			}
-			if len(indents) == 0 || indent > indents[len(indents)-1] {
-				indents, counters = append(indents, indent), append(counters, 0)
-			}
-			counters[len(counters)-1]++
-			var num strings.Builder
-			for _, c := range counters {
-				num.WriteString(strconv.Itoa(c) + ".")
-			}
-			e.Number, e.Depth, numbered = num.String(), len(counters)-1, true
-			text = m[2]
-		} else if numbered {
-			counters, indents = nil, nil // a suffix chapter ends the list
-		}
-		m := summaryLink.FindStringSubmatchIndex(text)
-		if m == nil || m[0] != 0 || strings.TrimSpace(text[m[1]:]) != "" {
-			r.Report(where, i+1, "%q: a summary line is a link [Title](page.md), a list item holding one, # Part, or ---", trimmed)
-			continue
-		}
-		e.Title, e.Path = text[m[2]:m[3]], strings.TrimSpace(text[m[4]:m[5]])
-		target, _, _ := strings.Cut(e.Path, "#")
-		switch {
-		case target == "":
-			e.Draft, e.Path = true, "" // a chapter listed, with no page yet
-		case strings.Contains(target, "://") || path.IsAbs(target):
-			r.Report(where, i+1, "[%s](%s): a summary entry is a page in the book, by a relative path", e.Title, e.Path)
-			continue
+			sp.links(n, "", 0)
+		case *ast.HTMLBlock:
+			// a comment
+		case *ast.FencedCodeBlock, *ast.CodeBlock:
+			// shown by mdBook as nothing in the sidebar
 		default:
-			p := filepath.Join(bookDir, filepath.FromSlash(target))
-			if _, err := os.Stat(p); err != nil {
-				r.Report(where, i+1, "[%s](%s): no such page %s", e.Title, e.Path, r.Rel(p))
-			} else if !strings.HasSuffix(target, ".md") {
-				r.Report(where, i+1, "[%s](%s): a summary entry is a .md page", e.Title, e.Path)
-			}
-			e.Path = path.Clean(target)
+			sp.stray(n)
 		}
-		s.Entries = append(s.Entries, e)
 	}
 	return s
+}
+
+// A summaryParser holds the state of one reading of SUMMARY.md.
+type summaryParser struct {
+	r        *Resolver
+	s        *Summary
+	bookDir  string
+	where    string
+	src      []byte
+	lines    []string
+	top      int  // the last top-level chapter number
+	numbered bool // a list has been read
+}
+
+// start is the offset in the source of a node's first text.
+func (sp *summaryParser) start(n ast.Node) int {
+	if n.Type() == ast.TypeBlock && n.Lines().Len() > 0 {
+		return n.Lines().At(0).Start
+	}
+	at := -1
+	_ = ast.Walk(n, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
+		if t, ok := c.(*ast.Text); ok && entering {
+			at = t.Segment.Start
+			return ast.WalkStop, nil
+		}
+		if entering && c.Type() == ast.TypeBlock && c.Lines().Len() > 0 {
+			at = c.Lines().At(0).Start
+			return ast.WalkStop, nil
+		}
+		return ast.WalkContinue, nil
+	})
+	return at
+}
+
+// lineOf is the 1-based line of a node's first text.
+func (sp *summaryParser) lineOf(n ast.Node) int {
+	at := sp.start(n)
+	if at < 0 {
+		if p := n.PreviousSibling(); p != nil {
+			return sp.lineOf(p) + 1
+		}
+		return 0
+	}
+	return 1 + bytes.Count(sp.src[:at], []byte("\n"))
+}
+
+// raw is a block's text as written, its lines joined by spaces.
+func (sp *summaryParser) raw(n ast.Node) string {
+	var parts []string
+	for i := 0; i < n.Lines().Len(); i++ {
+		seg := n.Lines().At(i)
+		parts = append(parts, strings.TrimSpace(string(seg.Value(sp.src))))
+	}
+	return strings.Join(parts, " ")
+}
+
+// stray reports a block that is not a summary entry, at its first line.
+func (sp *summaryParser) stray(n ast.Node) {
+	line := sp.lineOf(n)
+	text := ""
+	if line >= 1 && line <= len(sp.lines) {
+		text = strings.TrimSpace(sp.lines[line-1])
+	}
+	sp.r.Report(sp.where, line, "%q: a summary line is a link [Title](page.md), a list item holding one, # Part, or ---", text)
+}
+
+// list reads a list of numbered chapters: each item's link, numbered
+// after prefix, then its nested list. last is the number of the item
+// before the list's first.
+func (sp *summaryParser) list(l *ast.List, prefix string, depth int, last *int) {
+	for item := l.FirstChild(); item != nil; item = item.NextSibling() {
+		number := ""
+		if hasLink(item.FirstChild()) {
+			*last++
+			number = prefix + strconv.Itoa(*last) + "."
+		}
+		var sub int
+		for c := item.FirstChild(); c != nil; c = c.NextSibling() {
+			switch c := c.(type) {
+			case *ast.List:
+				sp.list(c, number, depth+1, &sub)
+			case *ast.Paragraph, *ast.TextBlock:
+				sp.links(c, number, depth)
+			default:
+				sp.stray(c)
+			}
+		}
+	}
+}
+
+// hasLink reports whether a block holds a link of its own.
+func hasLink(block ast.Node) bool {
+	if block == nil {
+		return false
+	}
+	for c := block.FirstChild(); c != nil; c = c.NextSibling() {
+		if _, ok := c.(*ast.Link); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// links reads the chapter links of one paragraph (a list item holds one),
+// and reports any other text in it.
+func (sp *summaryParser) links(block ast.Node, number string, depth int) {
+	_, inList := block.Parent().(*ast.ListItem)
+	found := false
+	for c := block.FirstChild(); c != nil; c = c.NextSibling() {
+		switch c := c.(type) {
+		case *ast.Link:
+			if found && inList {
+				sp.strayInline(c)
+				continue
+			}
+			found = true
+			sp.entry(c, number, depth)
+		case *ast.Text:
+			if strings.TrimSpace(string(c.Segment.Value(sp.src))) != "" {
+				sp.strayInline(c)
+			}
+		default:
+			sp.strayInline(c)
+		}
+	}
+	if !found && block.FirstChild() == nil {
+		sp.stray(block)
+	}
+}
+
+// strayInline reports text beside the links of a summary line.
+func (sp *summaryParser) strayInline(n ast.Node) {
+	at := sp.start(n)
+	if at < 0 {
+		sp.stray(n.Parent())
+		return
+	}
+	line := 1 + bytes.Count(sp.src[:at], []byte("\n"))
+	text := ""
+	if line <= len(sp.lines) {
+		text = strings.TrimSpace(sp.lines[line-1])
+	}
+	sp.r.Report(sp.where, line, "%q: a summary line is a link [Title](page.md), a list item holding one, # Part, or ---", text)
+}
+
+// linkTitle is a link's text as written, Markdown and all: from the [
+// before its first text to the ] after its last.
+func (sp *summaryParser) linkTitle(l *ast.Link) string {
+	from, to := -1, -1
+	_ = ast.Walk(l, func(c ast.Node, entering bool) (ast.WalkStatus, error) {
+		if t, ok := c.(*ast.Text); ok && entering {
+			if from < 0 {
+				from = t.Segment.Start
+			}
+			to = t.Segment.Stop
+		}
+		return ast.WalkContinue, nil
+	})
+	if from < 0 {
+		return ""
+	}
+	open := bytes.LastIndexByte(sp.src[:from], '[')
+	end := bytes.IndexByte(sp.src[to:], ']')
+	if open < 0 || end < 0 {
+		return string(sp.src[from:to])
+	}
+	return string(sp.src[open+1 : to+end])
+}
+
+// entry records one chapter link, and checks where it leads.
+func (sp *summaryParser) entry(l *ast.Link, number string, depth int) {
+	line := sp.lineOf(l)
+	e := Entry{Line: line, Title: sp.linkTitle(l), Path: strings.TrimSpace(string(l.Destination)), Number: number, Depth: depth}
+	target, _, _ := strings.Cut(e.Path, "#")
+	switch {
+	case target == "":
+		e.Draft, e.Path = true, "" // a chapter listed, with no page yet
+	case strings.Contains(target, "://") || path.IsAbs(target):
+		sp.r.Report(sp.where, line, "[%s](%s): a summary entry is a page in the book, by a relative path", e.Title, e.Path)
+		return
+	default:
+		p := filepath.Join(sp.bookDir, filepath.FromSlash(target))
+		if _, err := os.Stat(p); err != nil {
+			sp.r.Report(sp.where, line, "[%s](%s): no such page %s", e.Title, e.Path, sp.r.Rel(p))
+		} else if !strings.HasSuffix(target, ".md") {
+			sp.r.Report(sp.where, line, "[%s](%s): a summary entry is a .md page", e.Title, e.Path)
+		}
+		e.Path = path.Clean(target)
+	}
+	sp.s.Entries = append(sp.s.Entries, e)
 }
 
 // Pages returns the entries of s that are pages (not drafts, parts or
