@@ -27,6 +27,8 @@ type inGo struct {
 	rc syscall.RawConn
 }
 
+// ANCHOR: in-go-new
+
 // newInGo registers a duplicate of fd with Go's netpoller.
 func newInGo(fd int) (*inGo, error) {
 	dup, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 0)
@@ -48,10 +50,13 @@ func newInGo(fd int) (*inGo, error) {
 	}
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("reactor: Go's netpoller cannot wait for the poller: %w", err)
+		return nil, fmt.Errorf(
+			"reactor: Go's netpoller cannot wait for the poller: %w", err)
 	}
 	return &inGo{f: f, rc: rc}, nil
 }
+
+// ANCHOR_END: in-go-new
 
 // ANCHOR: in-go-wait
 
