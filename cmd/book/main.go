@@ -22,7 +22,7 @@
 // book/figures/NAME.txt, raw `go test -bench` output under a header whose
 // `# command:` line is the command that made it; bench reruns that command.
 //
-//go:generate go run . charts
+//go:generate go run ./charts
 package main
 
 import (
@@ -86,7 +86,7 @@ func run(args []string) error {
 	case "build":
 		return buildCmd(root, out)
 	case "bench":
-		return benchCmd(root)
+		return benchCmd(root, drawCharts)
 	default:
 		return chartsCmd(root)
 	}

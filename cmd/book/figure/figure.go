@@ -1,4 +1,8 @@
-// Package figure draws the book's benchmark charts.
+// Package figure reads the data files of the book's benchmark charts and
+// says whether a chart is current with its data; package main in
+// cmd/book/charts draws them. The split keeps the renderer (serve, build)
+// free of the plotting library, which takes longer to compile than all
+// the rest of it.
 //
 // Every chart is drawn from one data file, book/figures/NAME.txt, into
 // book/figures/NAME.svg. A data file is the raw output of `go test -bench`
@@ -20,25 +24,19 @@
 // median of the runs of its benchmark in unit; its whisker spans the
 // fastest and the slowest run.
 //
-// Drawing is deterministic: the same data file gives the same SVG bytes, so
-// a test can redraw a chart in memory and compare it with the committed one.
+// A chart carries a stamp (see Stamp): a comment naming its data file and
+// the file's SHA-256, so the renderer can tell a chart drawn from other
+// data without drawing it. Drawing is deterministic: the same data file
+// gives the same SVG bytes, so the charts' own test redraws each chart in
+// memory and compares it with the committed one.
 package figure
 
 import (
-	"bytes"
+	"crypto/sha256"
 	"fmt"
-	"image/color"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
-
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/font"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgsvg"
 )
 
 // A Data is a parsed data file.
@@ -156,8 +154,8 @@ func (d *Data) Stats(bench string) (median, lo, hi float64) {
 // Runs returns how many runs the benchmark bench has.
 func (d *Data) Runs(bench string) int { return len(d.Results[bench+" "+d.Header["unit"]]) }
 
-// cpu returns the cpu: line of the go test output, if any.
-func (d *Data) cpu() string {
+// CPU returns the cpu: line of the go test output, if any.
+func (d *Data) CPU() string {
 	for _, l := range d.Body {
 		if c, ok := strings.CutPrefix(l, "cpu: "); ok {
 			return strings.TrimSpace(c)
@@ -166,141 +164,27 @@ func (d *Data) cpu() string {
 	return ""
 }
 
-// The colours of the two series: this book's runtime, and Go's own.
-var (
-	oursColor   = color.RGBA{R: 0x1f, G: 0x6f, B: 0xb4, A: 0xff}
-	theirsColor = color.RGBA{R: 0xe0, G: 0x8a, B: 0x1e, A: 0xff}
-)
-
-// sans is the typeface of every label: Liberation Sans, which gonum/plot
-// embeds, so the layout does not depend on the fonts of the machine.
-var sans = font.Font{Typeface: "Liberation", Variant: "Sans"}
-
-// SVG draws the chart of d.
-func (d *Data) SVG() ([]byte, error) {
-	p := plot.New()
-	p.Title.Text = d.Header["title"]
-	p.Title.TextStyle.Font = font.From(sans, 13)
-	machine := d.Header["machine"]
-	if machine == "" {
-		machine = d.cpu()
-	}
-	runs := d.Runs(d.Bars[0].Ours)
-	p.X.Label.Text = fmt.Sprintf("%s; bar: median of %d runs, whisker: fastest to slowest", machine, runs)
-	p.Y.Label.Text = d.Header["unit"]
-	for _, ts := range []*draw.TextStyle{&p.X.Label.TextStyle, &p.Y.Label.TextStyle, &p.X.Tick.Label, &p.Y.Tick.Label, &p.Legend.TextStyle} {
-		ts.Font = font.From(sans, 10)
-	}
-	p.X.Label.TextStyle.Font = font.From(sans, 8)
-	p.Legend.Top = true
-	p.Legend.Left = true
-	p.Y.Min = 0
-
-	const barWidth = vg.Length(34)
-	var labels []string
-	var ours, theirs plotter.Values
-	var whiskers []whisker
-	top := 0.0
-	for i, b := range d.Bars {
-		labels = append(labels, b.Label)
-		for k, bench := range []string{b.Ours, b.Theirs} {
-			m, lo, hi := d.Stats(bench)
-			if k == 0 {
-				ours = append(ours, m)
-			} else {
-				theirs = append(theirs, m)
-			}
-			off := barWidth / 2
-			if k == 0 {
-				off = -off
-			}
-			whiskers = append(whiskers, whisker{x: float64(i), offset: off, lo: lo, hi: hi})
-			top = math.Max(top, hi)
-		}
-	}
-	for k, vs := range []plotter.Values{ours, theirs} {
-		bars, err := plotter.NewBarChart(vs, barWidth)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", d.Name, err)
-		}
-		bars.LineStyle.Width = 0
-		if k == 0 {
-			bars.Color, bars.Offset = oursColor, -barWidth/2
-			p.Legend.Add(d.Header["ours"], bars)
-		} else {
-			bars.Color, bars.Offset = theirsColor, barWidth/2
-			p.Legend.Add(d.Header["theirs"], bars)
-		}
-		p.Add(bars)
-	}
-	p.Add(whiskerSet(whiskers))
-	p.Y.Max = top * 1.4 // room for the legend above the tallest whisker
-	p.Y.Tick.Marker = plainTicks{}
-	p.X.Min, p.X.Max = -0.6, float64(len(d.Bars))-0.4
-	p.NominalX(labels...)
-	grid := plotter.NewGrid()
-	grid.Vertical.Color = nil // a line through every pair of bars says nothing
-	p.Add(grid)
-
-	c := vgsvg.NewWith(vgsvg.UseWH(16*vg.Centimeter, 9*vg.Centimeter))
-	dc := draw.New(c)
-	dc.SetColor(color.White)
-	dc.Fill(dc.Rectangle.Path())
-	p.Draw(dc)
-	var buf bytes.Buffer
-	if _, err := c.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("%s: %v", d.Name, err)
-	}
-	return buf.Bytes(), nil
+// Stamp returns the comment that a chart drawn from the data file named
+// name, holding data, carries: the file's name and its SHA-256.
+func Stamp(name string, data []byte) string {
+	return fmt.Sprintf("<!-- drawn by go run ./cmd/book charts from %s, sha256 %x -->", name, sha256.Sum256(data))
 }
 
-// plainTicks are plot.DefaultTicks labelled as plainly as they can be:
-// 2500, not 2500.00.
-type plainTicks struct{}
-
-// Ticks implements plot.Ticker.
-func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
-	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
-	for i := range ticks {
-		if ticks[i].Label != "" {
-			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'f', -1, 64)
+// Stamped returns svg with the stamp of the data file inserted after its
+// XML declaration (or first, if it has none).
+func Stamped(svg []byte, name string, data []byte) []byte {
+	stamp := Stamp(name, data) + "\n"
+	s := string(svg)
+	if strings.HasPrefix(s, "<?xml") {
+		if i := strings.Index(s, "?>\n"); i >= 0 {
+			return []byte(s[:i+3] + stamp + s[i+3:])
 		}
 	}
-	return ticks
+	return []byte(stamp + s)
 }
 
-// A whisker spans the fastest and slowest run of one bar.
-type whisker struct {
-	x      float64   // the bar's category
-	offset vg.Length // the bar's offset from its category
-	lo, hi float64
-}
-
-// whiskerSet draws whiskers over bars that are offset from their category,
-// which plotter.YErrorBars, placed in data units, cannot follow.
-type whiskerSet []whisker
-
-// Plot implements plot.Plotter.
-func (ws whiskerSet) Plot(c draw.Canvas, p *plot.Plot) {
-	trX, trY := p.Transforms(&c)
-	ls := draw.LineStyle{Color: color.Black, Width: vg.Points(1)}
-	const capw = vg.Length(5)
-	for _, w := range ws {
-		x := trX(w.x) + w.offset
-		lo, hi := trY(w.lo), trY(w.hi)
-		c.StrokeLine2(ls, x, lo, x, hi)
-		c.StrokeLine2(ls, x-capw, lo, x+capw, lo)
-		c.StrokeLine2(ls, x-capw, hi, x+capw, hi)
-	}
-}
-
-// DataRange implements plot.DataRanger.
-func (ws whiskerSet) DataRange() (xmin, xmax, ymin, ymax float64) {
-	xmin, ymin = math.Inf(1), 0
-	xmax, ymax = math.Inf(-1), 0
-	for _, w := range ws {
-		xmin, xmax = math.Min(xmin, w.x), math.Max(xmax, w.x)
-		ymax = math.Max(ymax, w.hi)
-	}
-	return xmin, xmax, ymin, ymax
+// Current reports whether svg carries the stamp of the data file named
+// name, holding data: whether it was drawn from that data as it is now.
+func Current(svg []byte, name string, data []byte) bool {
+	return strings.Contains(string(svg), Stamp(name, data))
 }
