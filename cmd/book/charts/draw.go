@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"math"
 	"strconv"
+	"strings"
 
 	"github.com/asyncbook/asyncbook/cmd/book/figure"
 	"gonum.org/v1/plot"
@@ -16,87 +17,114 @@ import (
 	"gonum.org/v1/plot/vg/vgsvg"
 )
 
-// The colours of the two series: this book's runtime, and Go's own.
-var (
-	oursColor   = color.RGBA{R: 0x1f, G: 0x6f, B: 0xb4, A: 0xff}
-	theirsColor = color.RGBA{R: 0xe0, G: 0x8a, B: 0x1e, A: 0xff}
-)
+// The colours of the series, in order: this book's runtime, what Go
+// ships, then the others a chapter compares.
+var colors = []color.RGBA{
+	{R: 0x1f, G: 0x6f, B: 0xb4, A: 0xff}, // blue
+	{R: 0xe0, G: 0x8a, B: 0x1e, A: 0xff}, // orange
+	{R: 0x2e, G: 0x8b, B: 0x57, A: 0xff}, // green
+	{R: 0x7b, G: 0x4e, B: 0xa3, A: 0xff}, // purple
+	{R: 0x66, G: 0x66, B: 0x66, A: 0xff}, // grey
+}
 
 // sans is the typeface of every label: Liberation Sans, which gonum/plot
 // embeds, so the layout does not depend on the fonts of the machine.
 var sans = font.Font{Typeface: "Liberation", Variant: "Sans"}
 
-// drawSVG draws the chart of d, without its stamp.
+// The chart's size and type sizes. A chart is shown at the width of the
+// text column or less, about 360 px on a 390 px phone: at 340 points wide
+// the smallest text, 11.5 points, shows at 12 px there.
+const (
+	chartWidth  = 12 * vg.Centimeter
+	plotHeight  = 9 * vg.Centimeter
+	titleSize   = 13
+	textSize    = 12
+	noteSize    = 11.5
+	legendRow   = vg.Length(18)
+	legendInset = vg.Length(8)
+)
+
+// drawSVG draws the chart of d, without its stamp: a group of bars per
+// bar line, a bar per series, whiskers from fastest to slowest run, the
+// legend under the plot where no gridline crosses it.
 func drawSVG(d *figure.Data) ([]byte, error) {
 	p := plot.New()
-	p.Title.Text = d.Header["title"]
-	p.Title.TextStyle.Font = font.From(sans, 13)
+	p.Title.Text = wrap(d.Header["title"], 44)
+	p.Title.TextStyle.Font = font.From(sans, titleSize)
 	machine := d.Header["machine"]
 	if machine == "" {
 		machine = d.CPU()
 	}
-	runs := d.Runs(d.Bars[0].Ours)
-	p.X.Label.Text = fmt.Sprintf("%s; bar: median of %d runs, whisker: fastest to slowest", machine, runs)
-	p.Y.Label.Text = d.Header["unit"]
-	for _, ts := range []*draw.TextStyle{&p.X.Label.TextStyle, &p.Y.Label.TextStyle, &p.X.Tick.Label, &p.Y.Tick.Label, &p.Legend.TextStyle} {
-		ts.Font = font.From(sans, 10)
+	runs := d.Runs(d.Bars[0].Benches[0])
+	p.X.Label.Text = fmt.Sprintf("%s\nbars: median of %d runs; whiskers: fastest-slowest", machine, runs)
+	if runs == 1 {
+		p.X.Label.Text = machine + "\nbars: one run each"
 	}
-	p.X.Label.TextStyle.Font = font.From(sans, 8)
-	p.Legend.Top = true
-	p.Legend.Left = true
+	p.Y.Label.Text = d.Header["axis"]
+	if p.Y.Label.Text == "" {
+		p.Y.Label.Text = d.Header["unit"]
+	}
+	legend := plot.NewLegend()
+	for _, ts := range []*draw.TextStyle{&p.Y.Label.TextStyle, &p.X.Tick.Label, &p.Y.Tick.Label, &legend.TextStyle} {
+		ts.Font = font.From(sans, textSize)
+	}
+	p.X.Label.TextStyle.Font = font.From(sans, noteSize)
+	p.X.Label.Padding = vg.Points(6)
 	p.Y.Min = 0
 
-	const barWidth = vg.Length(34)
+	nSeries, nGroups := len(d.Series), len(d.Bars)
+	// About 270 points of the width are the plot's; each group gets its
+	// share, four fifths of it bars.
+	barWidth := vg.Length(270) / vg.Length(nGroups) * 0.8 / vg.Length(nSeries)
+	if barWidth > 34 {
+		barWidth = 34
+	}
 	var labels []string
-	var ours, theirs plotter.Values
+	values := make([]plotter.Values, nSeries)
 	var whiskers []whisker
 	top := 0.0
 	for i, b := range d.Bars {
-		labels = append(labels, b.Label)
-		for k, bench := range []string{b.Ours, b.Theirs} {
+		labels = append(labels, wrap(b.Label, 11))
+		for k, bench := range b.Benches {
 			m, lo, hi := d.Stats(bench)
-			if k == 0 {
-				ours = append(ours, m)
-			} else {
-				theirs = append(theirs, m)
-			}
-			off := barWidth / 2
-			if k == 0 {
-				off = -off
-			}
+			values[k] = append(values[k], m)
+			off := (vg.Length(k) - vg.Length(nSeries-1)/2) * barWidth
 			whiskers = append(whiskers, whisker{x: float64(i), offset: off, lo: lo, hi: hi})
 			top = math.Max(top, hi)
 		}
 	}
-	for k, vs := range []plotter.Values{ours, theirs} {
+	for k, vs := range values {
 		bars, err := plotter.NewBarChart(vs, barWidth)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %v", d.Name, err)
 		}
 		bars.LineStyle.Width = 0
-		if k == 0 {
-			bars.Color, bars.Offset = oursColor, -barWidth/2
-			p.Legend.Add(d.Header["ours"], bars)
-		} else {
-			bars.Color, bars.Offset = theirsColor, barWidth/2
-			p.Legend.Add(d.Header["theirs"], bars)
-		}
+		bars.Color = colors[k%len(colors)]
+		bars.Offset = (vg.Length(k) - vg.Length(nSeries-1)/2) * barWidth
+		legend.Add(d.Series[k], bars)
 		p.Add(bars)
 	}
 	p.Add(whiskerSet(whiskers))
-	p.Y.Max = top * 1.4 // room for the legend above the tallest whisker
-	p.Y.Tick.Marker = plainTicks{}
-	p.X.Min, p.X.Max = -0.6, float64(len(d.Bars))-0.4
+	p.Y.Max = top * 1.05
+	p.Y.Tick.Marker = roundTicks{}
+	p.X.Min, p.X.Max = -0.6, float64(nGroups)-0.4
 	p.NominalX(labels...)
 	grid := plotter.NewGrid()
-	grid.Vertical.Color = nil // a line through every pair of bars says nothing
+	grid.Vertical.Color = nil // a line through every group of bars says nothing
+	grid.Horizontal.Color = color.Gray{Y: 0xdd}
 	p.Add(grid)
+	legend.Left = true
+	legend.Top = true
+	legend.XOffs = legendInset
+	legend.Padding = 3
 
-	c := vgsvg.NewWith(vgsvg.UseWH(16*vg.Centimeter, 9*vg.Centimeter))
+	legendHeight := legendRow*vg.Length(nSeries) + legendInset
+	c := vgsvg.NewWith(vgsvg.UseWH(chartWidth, plotHeight+legendHeight))
 	dc := draw.New(c)
 	dc.SetColor(color.White)
 	dc.Fill(dc.Rectangle.Path())
-	p.Draw(dc)
+	p.Draw(draw.Crop(dc, 0, 0, legendHeight, 0))
+	legend.Draw(draw.Crop(dc, 0, 0, 0, -plotHeight))
 	var buf bytes.Buffer
 	if _, err := c.WriteTo(&buf); err != nil {
 		return nil, fmt.Errorf("%s: %v", d.Name, err)
@@ -104,16 +132,49 @@ func drawSVG(d *figure.Data) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// plainTicks are plot.DefaultTicks labelled as plainly as they can be:
-// 2500, not 2500.00.
-type plainTicks struct{}
+// wrap breaks s into lines of at most width bytes, at spaces.
+func wrap(s string, width int) string {
+	var lines []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		if line != "" && len(line)+1+len(w) > width {
+			lines = append(lines, line)
+			line = w
+			continue
+		}
+		if line != "" {
+			line += " "
+		}
+		line += w
+	}
+	return strings.Join(append(lines, line), "\n")
+}
+
+// roundTicks label the value axis at four to seven round values (steps of
+// 1, 2, 2.5 or 5 times a power of ten), every one labelled plainly: 2500,
+// not 2500.00 or 2.5e+03.
+type roundTicks struct{}
 
 // Ticks implements plot.Ticker.
-func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
-	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
-	for i := range ticks {
-		if ticks[i].Label != "" {
-			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'f', -1, 64)
+func (roundTicks) Ticks(lo, hi float64) []plot.Tick {
+	if hi <= lo {
+		return []plot.Tick{{Value: lo, Label: strconv.FormatFloat(lo, 'f', -1, 64)}}
+	}
+	raw := (hi - lo) / 5
+	pow := math.Pow(10, math.Floor(math.Log10(raw)))
+	step := pow
+	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+		if m*pow >= raw {
+			step = m * pow
+			break
+		}
+	}
+	var ticks []plot.Tick
+	for v := math.Ceil(lo/step) * step; v <= hi+step*1e-9; v += step {
+		v = math.Round(v/step) * step
+		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
+		if step/2 > 0 && v+step/2 <= hi {
+			ticks = append(ticks, plot.Tick{Value: v + step/2})
 		}
 	}
 	return ticks

@@ -15,14 +15,19 @@
 //	# unit: ns/task
 //	# ours: this book's executor
 //	# theirs: goroutines
-//	# bar: spawn + run | SpawnRun/executor | SpawnRun/goroutines
+//	# series: a pool of goroutines fed by a channel
+//	# axis: ns per task
+//	# bar: spawn + run | SpawnRun/executor | SpawnRun/goroutines | SpawnRun/chanpool
 //
-// Each `bar` line is one pair of bars: a label, the benchmark of this
-// book's runtime and the benchmark of what Go ships (names without the
-// Benchmark prefix; with the -GOMAXPROCS suffix, as in SpawnRun/executor-2,
-// only the runs at that GOMAXPROCS, where 1 is written -1). A bar's height is the
-// median of the runs of its benchmark in unit; its whisker spans the
-// fastest and the slowest run.
+// The series are this book's runtime (ours), what Go ships (theirs) and
+// any others the chapter's table compares (a `series` line each, in
+// order). Each `bar` line is one group of bars: a label, then one
+// benchmark per series (names without the Benchmark prefix; with the
+// -GOMAXPROCS suffix, as in SpawnRun/executor-2, only the runs at that
+// GOMAXPROCS, where 1 is written -1). A bar's height is the median of the
+// runs of its benchmark in unit; its whisker spans the fastest and the
+// slowest run. The value axis is labelled with `axis`, the unit in words
+// (the unit itself if there is none).
 //
 // A chart carries a stamp (see Stamp): a comment naming its data file and
 // the file's SHA-256, so the renderer can tell a chart drawn from other
@@ -43,6 +48,7 @@ import (
 type Data struct {
 	Name    string            // the file's name, for messages
 	Header  map[string]string // the header's single-valued keys
+	Series  []string          // ours, theirs, then the series lines
 	Bars    []Bar             // the header's bar lines, in order
 	Results map[string][]float64
 	// Results maps "NAME UNIT" (NAME without Benchmark and -N) to every
@@ -51,9 +57,10 @@ type Data struct {
 	Body        []string // the lines after the header
 }
 
-// A Bar is one compared pair: this book's benchmark and Go's.
+// A Bar is one compared group: a label and a benchmark per series.
 type Bar struct {
-	Label, Ours, Theirs string
+	Label   string
+	Benches []string
 }
 
 // required are the header keys every data file must have.
@@ -68,7 +75,7 @@ func Parse(name string, data []byte) (*Data, error) {
 	}
 	unit := d.Header["unit"]
 	for _, b := range d.Bars {
-		for _, bench := range []string{b.Ours, b.Theirs} {
+		for _, bench := range b.Benches {
 			if len(d.Results[bench+" "+unit]) == 0 {
 				return nil, fmt.Errorf("%s: no run of %s reports %s", name, bench, unit)
 			}
@@ -82,6 +89,8 @@ func Parse(name string, data []byte) (*Data, error) {
 func ParseHeader(name string, data []byte) (*Data, error) {
 	d := &Data{Name: name, Header: make(map[string]string), Results: make(map[string][]float64)}
 	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	var extra []string
+	var barLines []int
 	i := 0
 	for ; i < len(lines) && strings.HasPrefix(lines[i], "#"); i++ {
 		d.HeaderLines = append(d.HeaderLines, lines[i])
@@ -93,12 +102,17 @@ func ParseHeader(name string, data []byte) (*Data, error) {
 		if strings.Contains(key, " ") {
 			continue // prose with a colon in it
 		}
-		if key == "bar" {
+		switch key {
+		case "bar":
 			f := strings.Split(value, "|")
-			if len(f) != 3 {
-				return nil, fmt.Errorf("%s:%d: want # bar: LABEL | OURS | THEIRS", name, i+1)
+			for k := range f {
+				f[k] = strings.TrimSpace(f[k])
 			}
-			d.Bars = append(d.Bars, Bar{strings.TrimSpace(f[0]), strings.TrimSpace(f[1]), strings.TrimSpace(f[2])})
+			d.Bars = append(d.Bars, Bar{f[0], f[1:]})
+			barLines = append(barLines, i+1)
+			continue
+		case "series":
+			extra = append(extra, value)
 			continue
 		}
 		d.Header[key] = value
@@ -110,6 +124,12 @@ func ParseHeader(name string, data []byte) (*Data, error) {
 	}
 	if len(d.Bars) == 0 {
 		return nil, fmt.Errorf("%s:1: the header has no # bar: line", name)
+	}
+	d.Series = append([]string{d.Header["ours"], d.Header["theirs"]}, extra...)
+	for k, b := range d.Bars {
+		if len(b.Benches) != len(d.Series) {
+			return nil, fmt.Errorf("%s:%d: want # bar: LABEL, then one benchmark for each of the %d series, separated by |", name, barLines[k], len(d.Series))
+		}
 	}
 	d.Body = lines[i:]
 	for j, l := range d.Body {

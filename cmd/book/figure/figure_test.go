@@ -42,10 +42,11 @@ func TestParseErrors(t *testing.T) {
 	for _, tt := range []struct{ edit, want string }{
 		{"# title: T\n", "x.txt:1: the header has no # title: line"},
 		{"# bar: spawn | X/ours | X/theirs\n", "x.txt:1: the header has no # bar: line"},
-		{"# bar: spawn | X/ours | X/theirs\n=# bar: spawn | X/ours\n", "x.txt:6: want # bar: LABEL | OURS | THEIRS"},
+		{"# bar: spawn | X/ours | X/theirs\n=# bar: spawn | X/ours\n", "x.txt:6: want # bar: LABEL, then one benchmark for each of the 2 series"},
 		{"BenchmarkX/theirs-8   3  100 ns/op  40 ns/task\n", ""},
 		{"# unit: ns/task\n=# unit: B/op\n", "no run of X/ours reports B/op"},
 		{"30 ns/task\n=3x ns/task\n", `x.txt:9: "3x" is not a number`},
+		{"# bar:=# series: third\n# bar:", "x.txt:7: want # bar: LABEL, then one benchmark for each of the 3 series"},
 	} {
 		old, repl, _ := strings.Cut(tt.edit, "=")
 		data := strings.Replace(sample, old, repl, 1)
