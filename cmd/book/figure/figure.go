@@ -37,11 +37,13 @@
 package figure
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
+
+	"golang.org/x/perf/benchfmt"
 )
 
 // A Data is a parsed data file.
@@ -132,28 +134,36 @@ func ParseHeader(name string, data []byte) (*Data, error) {
 		}
 	}
 	d.Body = lines[i:]
-	for j, l := range d.Body {
-		f := strings.Fields(l)
-		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
-			continue
-		}
-		// go test names a run NAME-P, with P its GOMAXPROCS, and plain
-		// NAME when P is 1. A bar may name either NAME (every P) or NAME-P.
-		bench, procs := strings.TrimPrefix(f[0], "Benchmark"), "1"
-		if k := strings.LastIndexByte(bench, '-'); k >= 0 {
-			if _, err := strconv.Atoi(bench[k+1:]); err == nil {
-				bench, procs = bench[:k], bench[k+1:]
+	// The body is go test -bench output, read by x/perf's benchfmt, the
+	// reader benchstat uses; it reports a line it cannot read with its
+	// position, counted from the body's first line.
+	r := benchfmt.NewReader(strings.NewReader(strings.Join(d.Body, "\n")), name)
+	for r.Scan() {
+		switch rec := r.Result().(type) {
+		case *benchfmt.SyntaxError:
+			return nil, fmt.Errorf("%s:%d: %s", name, i+rec.Line, rec.Msg)
+		case *benchfmt.Result:
+			// go test names a run NAME-P, with P its GOMAXPROCS, and
+			// plain NAME when P is 1. A bar may name either NAME (every
+			// P) or NAME-P.
+			bench, procs := rec.Name.String(), "-1"
+			if base, parts := rec.Name.Parts(); len(parts) > 0 && strings.HasPrefix(string(parts[len(parts)-1]), "-") {
+				procs = string(parts[len(parts)-1])
+				bench = string(base) + string(bytes.Join(parts[:len(parts)-1], nil))
+			}
+			for _, v := range rec.Values {
+				value, unit := v.Value, v.Unit
+				if v.OrigUnit != "" {
+					value, unit = v.OrigValue, v.OrigUnit // as written: ns/task, not sec/task
+				}
+				for _, key := range []string{bench + " " + unit, bench + procs + " " + unit} {
+					d.Results[key] = append(d.Results[key], value)
+				}
 			}
 		}
-		for k := 2; k+1 < len(f); k += 2 {
-			v, err := strconv.ParseFloat(f[k], 64)
-			if err != nil {
-				return nil, fmt.Errorf("%s:%d: %q is not a number", name, i+j+1, f[k])
-			}
-			for _, key := range []string{bench + " " + f[k+1], bench + "-" + procs + " " + f[k+1]} {
-				d.Results[key] = append(d.Results[key], v)
-			}
-		}
+	}
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
 	}
 	return d, nil
 }
