@@ -40,7 +40,8 @@ fi
 
 # The benchmark looks for its package's files in its working directory.
 cd "$here"
-for _ in $(seq "$RUNS"); do
+for r in $(seq "$RUNS"); do
+	echo "measure.sh: together, run $r of $RUNS" >&2
 	"$out/ch07-http.test" -test.run '^$' -test.bench Fetch >>"$out/together.txt"
 done
 
@@ -54,7 +55,8 @@ for _ in $(seq 100); do
 	fi
 	sleep 0.1
 done
-for _ in $(seq "$RUNS"); do
+for r in $(seq "$RUNS"); do
+	echo "measure.sh: apart, run $r of $RUNS" >&2
 	CH07_BENCH_SERVER=http://$ADDR taskset -c 1 "$out/ch07-http.test" -test.run '^$' -test.bench Fetch \
 		>>"$out/apart.txt"
 	if [ -n "${FASTHTTP:-}" ]; then
