@@ -57,7 +57,7 @@ func run(args []string) int {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
-		fmt.Printf("drew %s\n", strings.TrimSuffix(f, ".txt")+".svg")
+		fmt.Printf("drew %s\n", shortPath(strings.TrimSuffix(f, ".txt")+".svg"))
 	}
 	return 0
 }
@@ -112,4 +112,17 @@ func chart(name string, data []byte) ([]byte, error) {
 		return nil, err
 	}
 	return figure.Stamped(svg, name, data), nil
+}
+
+// shortPath returns p relative to the current directory when it is below
+// it, for messages.
+func shortPath(p string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	if r, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(r, "..") {
+		return r
+	}
+	return p
 }
