@@ -107,7 +107,7 @@ func drawSVG(d *figure.Data) ([]byte, error) {
 	p.Add(whiskerSet(whiskers))
 	p.Y.Max = top * 1.05
 	p.Y.Tick.Marker = roundTicks{}
-	p.X.Min, p.X.Max = -0.6, float64(nGroups)-0.4
+	p.X.Min, p.X.Max = -0.5, float64(nGroups)-0.5
 	p.NominalX(labels...)
 	grid := plotter.NewGrid()
 	grid.Vertical.Color = nil // a line through every group of bars says nothing
