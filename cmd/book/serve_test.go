@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // readEvent reads one Server-Sent Event from r: its event name and data.
@@ -58,7 +59,15 @@ func TestServeReloads(t *testing.T) {
 		t.Errorf("reload.js:\n%s", js)
 	}
 
-	resp, err := http.Get(base + "/__book/events")
+	// A stream that never sends fails the test after two minutes, not at
+	// go test's timeout: far longer than a rebuild takes on a busy machine.
+	rctx, rcancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer rcancel()
+	req, err := http.NewRequestWithContext(rctx, "GET", base+"/__book/events", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // startServe starts the book command (the test binary, see TestMain) as
@@ -38,6 +39,10 @@ func startServe(t *testing.T) (*exec.Cmd, *bufio.Scanner) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cmd.Process.Kill() })
+	// A server that hangs is killed after two minutes, far longer than a
+	// build takes on a busy machine, so that the test fails, not hangs.
+	stopHang := time.AfterFunc(2*time.Minute, func() { cmd.Process.Kill() })
+	t.Cleanup(func() { stopHang.Stop() })
 	lines := bufio.NewScanner(stdout)
 	for lines.Scan() {
 		if strings.HasPrefix(lines.Text(), "serving the book on http://127.0.0.1:") {
