@@ -89,7 +89,9 @@ func drawSVG(d *figure.Data) ([]byte, error) {
 			m, lo, hi := d.Stats(bench)
 			values[k] = append(values[k], m)
 			off := (vg.Length(k) - vg.Length(nSeries-1)/2) * barWidth
-			whiskers = append(whiskers, whisker{x: float64(i), offset: off, lo: lo, hi: hi})
+			if lo < hi { // one run, or runs all alike, have no range to show
+				whiskers = append(whiskers, whisker{x: float64(i), offset: off, lo: lo, hi: hi})
+			}
 			top = math.Max(top, hi)
 		}
 	}
