@@ -70,12 +70,13 @@ type benchRun struct {
 //  1. it reads every data file's header; a `# prepare:` line is a command
 //     that must succeed first (it builds a server the benchmark runs);
 //  2. it runs each prepare command once, then each distinct `# command:`
-//     once, from the root through sh as a reader would type it, streaming
-//     its output and showing [k/N] before each;
+//     once, from the root through sh as a reader would type it, showing
+//     [k/N] before each and copying the command's output to out as it
+//     comes;
 //  3. it checks that every data file can be drawn from its new output;
 //  4. only then it writes the data files, each with its header and one
 //     new machine line, and redraws the charts with draw.
-func benchCmd(root string, draw func(files []string) error) error {
+func benchCmd(root string, out io.Writer, draw func(files []string) error) error {
 	files, err := dataFiles(root)
 	if err != nil {
 		return err
@@ -111,19 +112,19 @@ func benchCmd(root string, draw func(files []string) error) error {
 	n, k := len(prepares)+len(runs), 0
 	for _, p := range prepares {
 		k++
-		fmt.Printf("[%d/%d] %s\n", k, n, p)
+		fmt.Fprintf(out, "[%d/%d] %s\n", k, n, p)
 		if _, err := shell(root, p, io.Discard); err != nil {
 			return fmt.Errorf("book bench: %s: %v (no data file was changed)", p, err)
 		}
 	}
 	for _, r := range runs {
 		k++
-		fmt.Printf("[%d/%d] %s\n", k, n, r.command)
-		out, err := shell(root, r.command, os.Stdout)
+		fmt.Fprintf(out, "[%d/%d] %s\n", k, n, r.command)
+		output, err := shell(root, r.command, out)
 		if err != nil {
 			return fmt.Errorf("book bench: %s: %v (no data file was changed)", r.command, err)
 		}
-		r.output = out
+		r.output = output
 	}
 	type write struct {
 		file string

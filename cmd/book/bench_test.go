@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -74,8 +75,13 @@ func TestBenchRewritesData(t *testing.T) {
 		t.Fatalf("before bench: err = %v, want no chart yet", err)
 	}
 	var drew []string
-	if err := benchCmd(root, stampOnly(t, &drew)); err != nil {
+	var out strings.Builder
+	if err := benchCmd(root, &out, stampOnly(t, &drew)); err != nil {
 		t.Fatal(err)
+	}
+	if !strings.HasPrefix(out.String(), "[1/3] echo prepared >>runs.log\n[2/3] echo run >>runs.log;") ||
+		!strings.Contains(out.String(), "\nBenchmarkX/b-4 1 7 ns/op\n[3/3] printf") {
+		t.Errorf("bench printed:\n%s\nwant [k/N] before each command and each command's output", out.String())
 	}
 	if log, _ := os.ReadFile(filepath.Join(root, "runs.log")); string(log) != "prepared\nrun\n" {
 		t.Errorf("runs.log = %q, want the prepare line, then the shared command once", log)
@@ -108,7 +114,7 @@ func TestBenchChangesNothingOnFailure(t *testing.T) {
 			root := benchBook(t, second)
 			before, _ := os.ReadFile(filepath.Join(root, "book", "figures", "x.txt"))
 			var drew []string
-			err := benchCmd(root, stampOnly(t, &drew))
+			err := benchCmd(root, io.Discard, stampOnly(t, &drew))
 			if err == nil || !strings.Contains(err.Error(), "no data file was changed") {
 				t.Fatalf("err = %v, want a failure that changed no data file", err)
 			}

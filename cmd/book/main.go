@@ -106,7 +106,7 @@ func run(args []string) int {
 		case "build":
 			err = buildCmd(root, out)
 		case "bench":
-			err = benchCmd(root, drawCharts)
+			err = benchCmd(root, os.Stdout, drawCharts)
 		default:
 			err = chartsCmd(root)
 		}
