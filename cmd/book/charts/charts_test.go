@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -93,5 +95,39 @@ func TestRunUsage(t *testing.T) {
 	}
 	if code := run([]string{filepath.Join(t.TempDir(), "none.txt")}); code != 1 {
 		t.Errorf("run(missing file) = %d, want 1", code)
+	}
+}
+
+// TestChartsLegible checks every committed chart against the phone-width
+// rule: at most 12 cm (340.16 points) wide, so that shown about 360 px
+// wide on a 390 px phone no text is scaled down, and no text under 11.5
+// points.
+func TestChartsLegible(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "..", "book", "figures", "*.svg"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no charts in book/figures: %v", err)
+	}
+	viewBox := regexp.MustCompile(`viewBox="0 0 ([0-9.]+) [0-9.]+"`)
+	fontSize := regexp.MustCompile(`font-size:([0-9.]+)px`)
+	for _, f := range files {
+		svg, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := filepath.Base(f)
+		m := viewBox.FindSubmatch(svg)
+		if m == nil {
+			t.Errorf("%s: no viewBox", name)
+			continue
+		}
+		if w, _ := strconv.ParseFloat(string(m[1]), 64); w > 340.2 {
+			t.Errorf("%s is %v points wide, want at most 340.16 (12 cm)", name, w)
+		}
+		for _, m := range fontSize.FindAllSubmatch(svg, -1) {
+			if size, _ := strconv.ParseFloat(string(m[1]), 64); size < 11.5 {
+				t.Errorf("%s has text of %v points, want 11.5 or more", name, size)
+				break
+			}
+		}
 	}
 }
