@@ -27,7 +27,9 @@
 // GOMAXPROCS, where 1 is written -1). A bar's height is the median of the
 // runs of its benchmark in unit; its whisker spans the fastest and the
 // slowest run. The value axis is labelled with `axis`, the unit in words
-// (the unit itself if there is none).
+// (the unit itself if there is none). An optional `prepare` line is a
+// command that go run ./cmd/book bench runs, once, before any benchmark
+// (it builds a server the command needs, for example).
 //
 // A chart carries a stamp (see Stamp): a comment naming its data file and
 // the file's SHA-256, so the renderer can tell a chart drawn from other
