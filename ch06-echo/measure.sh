@@ -161,9 +161,12 @@ median() { sort -g | awk '{ v[NR] = $0 } END { print v[int((NR + 1) / 2)] }'; }
 for name in $servers; do
 	start_server "$name"
 done
+total=$(( $(echo $CONNS | wc -w) * RUNS * $(echo $servers | wc -w) )) k=0
 for n in $CONNS; do
 	for r in $(seq "$RUNS"); do
 		for name in $servers; do
+			k=$((k + 1))
+			echo "measure.sh: [$k/$total] $name, $n connections, run $r of $RUNS" >&2
 			load "$name" "$out/$name-c$n-r$r.txt" -conns "$n" -size "$SIZE" -d "$D" -warmup "$W"
 			bench "Echo/$name/c$n" "$(field "$out/$name-c$n-r$r.txt" 'server CPU' 1)" us/rt
 		done
@@ -183,6 +186,7 @@ done
 echo | tee -a "$out/summary.txt"
 printf '%-6s %6s  %12s  %10s\n' server held "RSS/conn" "fds/conn" | tee -a "$out/summary.txt"
 for name in $servers; do
+	echo "measure.sh: $name holding $HOLD idle connections" >&2
 	start_server "$name"
 	load "$name" "$out/$name-hold.txt" -hold -conns "$HOLD" -d 2s
 	bench "Hold/$name" "$(field "$out/$name-hold.txt" 'server memory' 1)" B/conn

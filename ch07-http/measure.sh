@@ -44,8 +44,9 @@ fi
 cd "$here"
 bt=${BENCHTIME:-1s}
 only=${ONLY_FASTHTTP:+${FASTHTTP:-}}
-for _ in $(seq "$RUNS"); do
+for r in $(seq "$RUNS"); do
 	[ -z "$only" ] || break
+	echo "measure.sh: together, run $r of $RUNS" >&2
 	"$out/ch07-http.test" -test.run '^$' -test.bench Fetch -test.benchtime "$bt" >>"$out/together.txt"
 done
 
@@ -59,7 +60,8 @@ for _ in $(seq 100); do
 	fi
 	sleep 0.1
 done
-for _ in $(seq "$RUNS"); do
+for r in $(seq "$RUNS"); do
+	echo "measure.sh: apart, run $r of $RUNS" >&2
 	if [ -z "$only" ]; then
 		CH07_BENCH_SERVER=http://$ADDR taskset -c 1 "$out/ch07-http.test" -test.run '^$' -test.bench Fetch \
 			-test.benchtime "$bt" >>"$out/apart.txt"

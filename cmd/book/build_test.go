@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -238,47 +236,6 @@ func TestServeShowsProblem(t *testing.T) {
 	}
 	if code, body := get("/"); code != http.StatusOK || !strings.Contains(body, "Introduction") {
 		t.Errorf("/: %d", code)
-	}
-}
-
-// TestBenchRewritesData checks that bench runs a data file's command, keeps
-// its header with a new machine line, and draws a chart the build accepts.
-func TestBenchRewritesData(t *testing.T) {
-	if _, err := exec.LookPath("sh"); err != nil {
-		t.Skip("skipping: bench runs its commands through sh, and there is none")
-	}
-	root := t.TempDir()
-	files := map[string]string{
-		"mdbook.toml":     "[book]\nsrc = \"book\"\n",
-		"book/SUMMARY.md": "- [A](a.md)\n",
-		"book/a.md":       "# A\n\n![x](figures/x.svg)\n",
-		"book/figures/x.txt": "# command: printf 'cpu: Fake\\nBenchmarkX/a-4 1 5 ns/op\\nBenchmarkX/b-4 1 7 ns/op\\n'\n" +
-			"# title: X\n# unit: ns/op\n# ours: a\n# theirs: b\n# bar: x | X/a | X/b\n",
-	}
-	for name, data := range files {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o666); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := build(root); err == nil || !strings.Contains(err.Error(), "image figures/x.svg: no such file") {
-		t.Fatalf("before bench: err = %v, want no chart yet", err)
-	}
-	if err := benchCmd(root); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(filepath.Join(root, "book", "figures", "x.txt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(string(data), "# machine: Fake, ") || !strings.HasSuffix(string(data), "BenchmarkX/b-4 1 7 ns/op\n") {
-		t.Errorf("data file after bench:\n%s", data)
-	}
-	if _, err := build(root); err != nil {
-		t.Errorf("after bench the book does not build: %v", err)
 	}
 }
 

@@ -6,6 +6,10 @@
 //	go run ./cmd/book bench                          rerun every figure's benchmark, then redraw
 //	go run ./cmd/book charts                         redraw every figure from its data file
 //
+// -h, --help, help and book alone print the usage on stdout, status 0; a
+// usage error is one line on stderr, status 2, as in the book's chapter
+// programs.
+//
 // It reads mdbook.toml (or book.toml) and SUMMARY.md as mdBook does:
 // the sidebar in SUMMARY order, numbered chapters, draft chapters shown as
 // not yet written, previous and next links, and {{#include}} links
@@ -18,78 +22,100 @@
 // file:line: message, one per line, and the exit status is 1. serve keeps
 // serving the last good build and shows the problem at the top of the page.
 //
-// Each figure book/figures/NAME.svg is drawn by package figure from
-// book/figures/NAME.txt, raw `go test -bench` output under a header whose
-// `# command:` line is the command that made it; bench reruns that command.
+// Each figure book/figures/NAME.svg is drawn from book/figures/NAME.txt,
+// raw `go test -bench` output under a header whose `# command:` line is
+// the command that made it; bench reruns that command. The drawing is done
+// by a command of its own, cmd/book/charts, which charts and bench run
+// with go run: serve and build check a figure's stamp (package figure)
+// and never compile the plotting library, so a first go run ./cmd/book
+// serve is quick.
 //
-//go:generate go run . charts
+//go:generate go run ./charts
 package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+
+	"github.com/asyncbook/asyncbook/ch02-futures/cli"
 )
 
-const usage = `usage: go run ./cmd/book serve [-addr HOST:PORT] | build [-o DIR] | bench | charts
-  serve   serve the book on http://127.0.0.1:3000, rebuilding on every change
-  build   write the book as static HTML to _book/ (or -o DIR)
-  bench   rerun the benchmark behind every figure, then redraw the figures
-  charts  redraw every figure from its data file
+const usage = `usage: go run ./cmd/book COMMAND [FLAGS]
+
+  serve [-addr HOST:PORT]  serve the book on http://127.0.0.1:3000,
+                           rebuilding it and reloading open pages on
+                           every change; Ctrl-C stops
+  build [-o DIR]           write the book as static HTML to _book/
+  charts                   redraw every figure from its data file
+                           (go run ./cmd/book/charts: the first run
+                           compiles the plotting library, a minute)
+  bench                    rerun the benchmark behind every figure,
+                           then redraw the figures (many minutes)
+  help                     print this message
+
+book alone, -h and --help print this message too.
 `
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
+	os.Exit(run(os.Args[1:]))
 }
 
-// run runs one command; its error is what to print.
-func run(args []string) error {
+// run runs the command line args and returns the exit status: 0, 1 after
+// a problem (printed on stderr), or 2 after a usage error, which is one
+// line on stderr as every program of the book prints it (cli.Command).
+func run(args []string) int {
+	c := cli.Command{Prog: "book", Usage: usage, Stdout: os.Stdout, Stderr: os.Stderr}
 	if len(args) == 0 {
-		fmt.Fprint(os.Stderr, usage)
-		return errors.New("book: no command")
+		fmt.Print(usage)
+		return 0
 	}
-	fs := flag.NewFlagSet("book "+args[0], flag.ContinueOnError)
-	fs.Usage = func() { fmt.Fprint(os.Stderr, usage) }
-	addr := "127.0.0.1:3000"
-	out := ""
-	switch args[0] {
-	case "serve":
-		fs.StringVar(&addr, "addr", addr, "the address to serve on")
-	case "build":
-		fs.StringVar(&out, "o", "", "the directory to write (default: build-dir in mdbook.toml)")
-	case "bench", "charts":
+	name := args[0]
+	switch name {
+	case "-h", "-help", "--help", "help":
+		fmt.Print(usage)
+		return 0
+	case "serve", "build", "bench", "charts":
 	default:
-		fmt.Fprint(os.Stderr, usage)
-		return fmt.Errorf("book: unknown command %q", args[0])
-	}
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
+		if strings.HasPrefix(name, "-") {
+			return c.UsageError(fmt.Sprintf("flag provided but not defined: %s; a command comes first", name))
 		}
-		return fmt.Errorf("book %s: %v", args[0], err)
+		return c.UsageError(fmt.Sprintf("unknown command %q", name))
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("book %s: unexpected argument %q", args[0], fs.Arg(0))
+	flags := c.FlagSet()
+	addr, out := "127.0.0.1:3000", ""
+	switch name {
+	case "serve":
+		flags.StringVar(&addr, "addr", addr, "the address to serve on")
+	case "build":
+		flags.StringVar(&out, "o", out, "the directory to write")
+	}
+	if code, done := c.Parse(flags, args[1:]); done {
+		return code
+	}
+	if flags.NArg() > 0 {
+		return c.UsageError(fmt.Sprintf("%s: unexpected argument %q", name, flags.Arg(0)))
 	}
 	root, err := findRoot()
+	if err == nil {
+		switch name {
+		case "serve":
+			err = serveCmd(root, addr)
+		case "build":
+			err = buildCmd(root, out)
+		case "bench":
+			err = benchCmd(root, os.Stdout, drawCharts)
+		default:
+			err = chartsCmd(root)
+		}
+	}
 	if err != nil {
-		return err
+		fmt.Fprintln(os.Stderr, err)
+		return 1
 	}
-	switch args[0] {
-	case "serve":
-		return serve(root, addr)
-	case "build":
-		return buildCmd(root, out)
-	case "bench":
-		return benchCmd(root)
-	default:
-		return chartsCmd(root)
-	}
+	return 0
 }
 
 // findRoot returns the book's root: the nearest directory, from the

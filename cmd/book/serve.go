@@ -2,33 +2,107 @@ package main
 
 import (
 	"bytes"
+	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"html"
+	"io"
 	"io/fs"
 	"mime"
 	"net"
 	"net/http"
+	"os"
+	"os/signal"
 	"path"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
 )
 
+// reloadJS is the script serve adds to every page it serves: it listens
+// to eventsPath and reloads the page after each rebuild.
+//
+//go:embed reload.js
+var reloadJS []byte
+
+// The paths of the live-reload script and its event stream. They are
+// under a directory no book file can have, as mdBook's serve does.
+const (
+	reloadPath = "/__book/reload.js"
+	eventsPath = "/__book/events"
+)
+
+// reloadTag is what serve adds before </body> of every page.
+var reloadTag = []byte(`<script src="` + reloadPath + `"></script>`)
+
 // server serves the last good build and the problem of the last build.
 type server struct {
-	mu   sync.Mutex
-	good *site // nil until a build succeeds
-	err  error // the last build's problem, or nil
+	mu      sync.Mutex
+	good    *site         // nil until a build succeeds
+	err     error         // the last build's problem, or nil
+	build   string        // names the last build, for the event stream
+	changed chan struct{} // closed, and replaced, at each new build
 }
 
-// serve builds the book, serves it on addr and rebuilds it whenever a file
-// it depends on changes, printing one line per rebuild.
-func serve(root, addr string) error {
-	srv := new(server)
+func newServer() *server {
+	return &server{changed: make(chan struct{})}
+}
+
+// set records the result of a build and tells every open page.
+func (srv *server) set(s *site, err error) {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	srv.err = err
+	if err == nil {
+		srv.good = s
+	}
+	srv.build = fmt.Sprintf("%d", time.Now().UnixNano())
+	close(srv.changed)
+	srv.changed = make(chan struct{})
+}
+
+// serveCmd serves the book in root on addr until SIGINT or SIGTERM. It
+// takes the address first, so a port in use costs no build.
+func serveCmd(root, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("book serve: %s is in use; use -addr to serve on another address, e.g. -addr %s", addr, nextPort(addr))
+		}
+		return fmt.Errorf("book serve: %v", err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, root, ln, os.Stdout); err != nil {
+		return err
+	}
+	fmt.Println("book serve: stopped")
+	return nil
+}
+
+// nextPort returns addr with the port after its own, 127.0.0.1:3001 for
+// 127.0.0.1:3000, as a suggestion.
+func nextPort(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	n, err2 := strconv.Atoi(port)
+	if err != nil || err2 != nil || n >= 65535 {
+		return "127.0.0.1:3001"
+	}
+	return net.JoinHostPort(host, strconv.Itoa(n+1))
+}
+
+// serve builds the book, serves it on ln and rebuilds it whenever a file
+// it depends on changes, printing one line per build to out, until ctx is
+// done. Open pages reload after each build.
+func serve(ctx context.Context, root string, ln net.Listener, out io.Writer) error {
+	defer ln.Close()
+	srv := newServer()
 	watcher, err := fsnotify.NewWatcher()
 	if err != nil {
 		return fmt.Errorf("book serve: %v", err)
@@ -40,9 +114,7 @@ func serve(root, addr string) error {
 		if s != nil {
 			watchAll(watcher, s.watch)
 		}
-		srv.mu.Lock()
-		defer srv.mu.Unlock()
-		srv.err = err
+		srv.set(s, err)
 		if err != nil {
 			lines := strings.Split(err.Error(), "\n")
 			more := ""
@@ -51,22 +123,21 @@ func serve(root, addr string) error {
 			}
 			return fmt.Sprintf("build failed, still serving the last good build: %s%s", lines[0], more)
 		}
-		srv.good = s
 		return fmt.Sprintf("built %d pages in %v", len(s.pages), time.Since(start).Round(time.Millisecond))
 	}
-	fmt.Println(rebuild())
+	fmt.Fprintln(out, rebuild())
+	fmt.Fprintf(out, "serving the book on http://%s/ (Ctrl-C stops)\n", ln.Addr())
 
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("book serve: %v", err)
-	}
-	fmt.Printf("serving the book on http://%s/ (Ctrl-C stops)\n", ln.Addr())
+	watched := make(chan struct{})
 	go func() {
+		defer close(watched)
 		// Editors write a file in several steps: wait for a quiet spell,
 		// then rebuild once.
 		var quiet <-chan time.Time
 		for {
 			select {
+			case <-ctx.Done():
+				return
 			case ev, ok := <-watcher.Events:
 				if !ok {
 					return
@@ -79,14 +150,30 @@ func serve(root, addr string) error {
 				if !ok {
 					return
 				}
-				fmt.Println("watching files:", err)
+				fmt.Fprintln(out, "watching files:", err)
 			case <-quiet:
 				quiet = nil
-				fmt.Println(rebuild())
+				fmt.Fprintln(out, rebuild())
 			}
 		}
 	}()
-	return http.Serve(ln, srv)
+	hs := &http.Server{Handler: srv, BaseContext: func(net.Listener) context.Context { return ctx }}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	select {
+	case err = <-served:
+	case <-ctx.Done():
+		// The event streams end with ctx; give other requests a moment.
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		hs.Shutdown(sctx)
+		err = nil
+	}
+	<-watched
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("book serve: %v", err)
+	}
+	return nil
 }
 
 // watchAll watches the directory of every file among paths, and every
@@ -106,9 +193,52 @@ func watchAll(w *fsnotify.Watcher, paths []string) {
 	}
 }
 
+// events streams Server-Sent Events to a page: "hello" with the current
+// build when it connects, then "reload" after each build, until the page
+// goes away or the server stops.
+func (srv *server) events(w http.ResponseWriter, r *http.Request) {
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		http.Error(w, "no streaming", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	srv.mu.Lock()
+	build, changed := srv.build, srv.changed
+	srv.mu.Unlock()
+	fmt.Fprintf(w, "retry: 1000\nevent: hello\ndata: %s\n\n", build)
+	flusher.Flush()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-changed:
+		}
+		srv.mu.Lock()
+		build, changed = srv.build, srv.changed
+		srv.mu.Unlock()
+		if _, err := fmt.Fprintf(w, "event: reload\ndata: %s\n\n", build); err != nil {
+			return
+		}
+		flusher.Flush()
+	}
+}
+
 // ServeHTTP serves a file of the last good build, with the last build's
-// problem shown at the top of every page.
+// problem shown at the top of every page and the live-reload script at
+// its end; a path with no file gets the book's 404.html, if it has one.
 func (srv *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case eventsPath:
+		srv.events(w, r)
+		return
+	case reloadPath:
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.Write(reloadJS)
+		return
+	}
 	srv.mu.Lock()
 	good, berr := srv.good, srv.err
 	srv.mu.Unlock()
@@ -119,17 +249,21 @@ func (srv *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if good == nil {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusInternalServerError)
-		fmt.Fprintf(w, "<!DOCTYPE html><title>The book does not build</title><style>.build-error{white-space:pre-wrap;color:#8b1a1a}</style>%s", banner)
+		fmt.Fprintf(w, "<!DOCTYPE html><title>The book does not build</title><style>.build-error{white-space:pre-wrap;color:#8b1a1a}</style><body>%s%s</body>", banner, reloadTag)
 		return
 	}
 	name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
 	if name == "" || strings.HasSuffix(r.URL.Path, "/") {
 		name = path.Join(name, "index.html")
 	}
+	status := http.StatusOK
 	data, ok := good.files[name]
 	if !ok {
-		http.NotFound(w, r)
-		return
+		if data, ok = good.files["404.html"]; !ok {
+			http.NotFound(w, r)
+			return
+		}
+		name, status = "404.html", http.StatusNotFound
 	}
 	ctype := mime.TypeByExtension(path.Ext(name))
 	if ctype == "" {
@@ -140,9 +274,15 @@ func (srv *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", ctype)
 	w.Header().Set("Cache-Control", "no-store")
-	if banner != "" && strings.HasSuffix(name, ".html") {
-		data = bytes.Replace(data, []byte("<body>"), []byte("<body>\n"+banner), 1)
+	if strings.HasSuffix(name, ".html") {
+		if banner != "" {
+			data = bytes.Replace(data, []byte("<body>"), []byte("<body>\n"+banner), 1)
+		}
+		if i := bytes.LastIndex(data, []byte("</body>")); i >= 0 {
+			data = append(append(append([]byte(nil), data[:i]...), reloadTag...), data[i:]...)
+		}
 	}
+	w.WriteHeader(status)
 	w.Write(data)
 }
 

@@ -1,4 +1,8 @@
-// Package figure draws the book's benchmark charts.
+// Package figure reads the data files of the book's benchmark charts and
+// says whether a chart is current with its data; package main in
+// cmd/book/charts draws them. The split keeps the renderer (serve, build)
+// free of the plotting library, which takes longer to compile than all
+// the rest of it.
 //
 // Every chart is drawn from one data file, book/figures/NAME.txt, into
 // book/figures/NAME.svg. A data file is the raw output of `go test -bench`
@@ -11,40 +15,44 @@
 //	# unit: ns/task
 //	# ours: this book's executor
 //	# theirs: goroutines
-//	# bar: spawn + run | SpawnRun/executor | SpawnRun/goroutines
+//	# series: a pool of goroutines fed by a channel
+//	# axis: ns per task
+//	# bar: spawn + run | SpawnRun/executor | SpawnRun/goroutines | SpawnRun/chanpool
 //
-// Each `bar` line is one pair of bars: a label, the benchmark of this
-// book's runtime and the benchmark of what Go ships (names without the
-// Benchmark prefix; with the -GOMAXPROCS suffix, as in SpawnRun/executor-2,
-// only the runs at that GOMAXPROCS, where 1 is written -1). A bar's height is the
-// median of the runs of its benchmark in unit; its whisker spans the
-// fastest and the slowest run.
+// The series are this book's runtime (ours), what Go ships (theirs) and
+// any others the chapter's table compares (a `series` line each, in
+// order). Each `bar` line is one group of bars: a label, then one
+// benchmark per series (names without the Benchmark prefix; with the
+// -GOMAXPROCS suffix, as in SpawnRun/executor-2, only the runs at that
+// GOMAXPROCS, where 1 is written -1). A bar's height is the median of the
+// runs of its benchmark in unit; its whisker spans the fastest and the
+// slowest run. The value axis is labelled with `axis`, the unit in words
+// (the unit itself if there is none). An optional `prepare` line is a
+// command that go run ./cmd/book bench runs, once, before any benchmark
+// (it builds a server the command needs, for example).
 //
-// Drawing is deterministic: the same data file gives the same SVG bytes, so
-// a test can redraw a chart in memory and compare it with the committed one.
+// A chart carries a stamp (see Stamp): a comment naming its data file and
+// the file's SHA-256, so the renderer can tell a chart drawn from other
+// data without drawing it. Drawing is deterministic: the same data file
+// gives the same SVG bytes, so the charts' own test redraws each chart in
+// memory and compares it with the committed one.
 package figure
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"fmt"
-	"image/color"
-	"math"
 	"slices"
-	"strconv"
 	"strings"
 
-	"gonum.org/v1/plot"
-	"gonum.org/v1/plot/font"
-	"gonum.org/v1/plot/plotter"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgsvg"
+	"golang.org/x/perf/benchfmt"
 )
 
 // A Data is a parsed data file.
 type Data struct {
 	Name    string            // the file's name, for messages
 	Header  map[string]string // the header's single-valued keys
+	Series  []string          // ours, theirs, then the series lines
 	Bars    []Bar             // the header's bar lines, in order
 	Results map[string][]float64
 	// Results maps "NAME UNIT" (NAME without Benchmark and -N) to every
@@ -53,9 +61,10 @@ type Data struct {
 	Body        []string // the lines after the header
 }
 
-// A Bar is one compared pair: this book's benchmark and Go's.
+// A Bar is one compared group: a label and a benchmark per series.
 type Bar struct {
-	Label, Ours, Theirs string
+	Label   string
+	Benches []string
 }
 
 // required are the header keys every data file must have.
@@ -70,7 +79,7 @@ func Parse(name string, data []byte) (*Data, error) {
 	}
 	unit := d.Header["unit"]
 	for _, b := range d.Bars {
-		for _, bench := range []string{b.Ours, b.Theirs} {
+		for _, bench := range b.Benches {
 			if len(d.Results[bench+" "+unit]) == 0 {
 				return nil, fmt.Errorf("%s: no run of %s reports %s", name, bench, unit)
 			}
@@ -84,6 +93,8 @@ func Parse(name string, data []byte) (*Data, error) {
 func ParseHeader(name string, data []byte) (*Data, error) {
 	d := &Data{Name: name, Header: make(map[string]string), Results: make(map[string][]float64)}
 	lines := strings.Split(strings.TrimSuffix(string(data), "\n"), "\n")
+	var extra []string
+	var barLines []int
 	i := 0
 	for ; i < len(lines) && strings.HasPrefix(lines[i], "#"); i++ {
 		d.HeaderLines = append(d.HeaderLines, lines[i])
@@ -95,12 +106,17 @@ func ParseHeader(name string, data []byte) (*Data, error) {
 		if strings.Contains(key, " ") {
 			continue // prose with a colon in it
 		}
-		if key == "bar" {
+		switch key {
+		case "bar":
 			f := strings.Split(value, "|")
-			if len(f) != 3 {
-				return nil, fmt.Errorf("%s:%d: want # bar: LABEL | OURS | THEIRS", name, i+1)
+			for k := range f {
+				f[k] = strings.TrimSpace(f[k])
 			}
-			d.Bars = append(d.Bars, Bar{strings.TrimSpace(f[0]), strings.TrimSpace(f[1]), strings.TrimSpace(f[2])})
+			d.Bars = append(d.Bars, Bar{f[0], f[1:]})
+			barLines = append(barLines, i+1)
+			continue
+		case "series":
+			extra = append(extra, value)
 			continue
 		}
 		d.Header[key] = value
@@ -113,29 +129,43 @@ func ParseHeader(name string, data []byte) (*Data, error) {
 	if len(d.Bars) == 0 {
 		return nil, fmt.Errorf("%s:1: the header has no # bar: line", name)
 	}
+	d.Series = append([]string{d.Header["ours"], d.Header["theirs"]}, extra...)
+	for k, b := range d.Bars {
+		if len(b.Benches) != len(d.Series) {
+			return nil, fmt.Errorf("%s:%d: want # bar: LABEL, then one benchmark for each of the %d series, separated by |", name, barLines[k], len(d.Series))
+		}
+	}
 	d.Body = lines[i:]
-	for j, l := range d.Body {
-		f := strings.Fields(l)
-		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
-			continue
-		}
-		// go test names a run NAME-P, with P its GOMAXPROCS, and plain
-		// NAME when P is 1. A bar may name either NAME (every P) or NAME-P.
-		bench, procs := strings.TrimPrefix(f[0], "Benchmark"), "1"
-		if k := strings.LastIndexByte(bench, '-'); k >= 0 {
-			if _, err := strconv.Atoi(bench[k+1:]); err == nil {
-				bench, procs = bench[:k], bench[k+1:]
+	// The body is go test -bench output, read by x/perf's benchfmt, the
+	// reader benchstat uses; it reports a line it cannot read with its
+	// position, counted from the body's first line.
+	r := benchfmt.NewReader(strings.NewReader(strings.Join(d.Body, "\n")), name)
+	for r.Scan() {
+		switch rec := r.Result().(type) {
+		case *benchfmt.SyntaxError:
+			return nil, fmt.Errorf("%s:%d: %s", name, i+rec.Line, rec.Msg)
+		case *benchfmt.Result:
+			// go test names a run NAME-P, with P its GOMAXPROCS, and
+			// plain NAME when P is 1. A bar may name either NAME (every
+			// P) or NAME-P.
+			bench, procs := rec.Name.String(), "-1"
+			if base, parts := rec.Name.Parts(); len(parts) > 0 && strings.HasPrefix(string(parts[len(parts)-1]), "-") {
+				procs = string(parts[len(parts)-1])
+				bench = string(base) + string(bytes.Join(parts[:len(parts)-1], nil))
+			}
+			for _, v := range rec.Values {
+				value, unit := v.Value, v.Unit
+				if v.OrigUnit != "" {
+					value, unit = v.OrigValue, v.OrigUnit // as written: ns/task, not sec/task
+				}
+				for _, key := range []string{bench + " " + unit, bench + procs + " " + unit} {
+					d.Results[key] = append(d.Results[key], value)
+				}
 			}
 		}
-		for k := 2; k+1 < len(f); k += 2 {
-			v, err := strconv.ParseFloat(f[k], 64)
-			if err != nil {
-				return nil, fmt.Errorf("%s:%d: %q is not a number", name, i+j+1, f[k])
-			}
-			for _, key := range []string{bench + " " + f[k+1], bench + "-" + procs + " " + f[k+1]} {
-				d.Results[key] = append(d.Results[key], v)
-			}
-		}
+	}
+	if err := r.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %v", name, err)
 	}
 	return d, nil
 }
@@ -156,8 +186,8 @@ func (d *Data) Stats(bench string) (median, lo, hi float64) {
 // Runs returns how many runs the benchmark bench has.
 func (d *Data) Runs(bench string) int { return len(d.Results[bench+" "+d.Header["unit"]]) }
 
-// cpu returns the cpu: line of the go test output, if any.
-func (d *Data) cpu() string {
+// CPU returns the cpu: line of the go test output, if any.
+func (d *Data) CPU() string {
 	for _, l := range d.Body {
 		if c, ok := strings.CutPrefix(l, "cpu: "); ok {
 			return strings.TrimSpace(c)
@@ -166,141 +196,27 @@ func (d *Data) cpu() string {
 	return ""
 }
 
-// The colours of the two series: this book's runtime, and Go's own.
-var (
-	oursColor   = color.RGBA{R: 0x1f, G: 0x6f, B: 0xb4, A: 0xff}
-	theirsColor = color.RGBA{R: 0xe0, G: 0x8a, B: 0x1e, A: 0xff}
-)
-
-// sans is the typeface of every label: Liberation Sans, which gonum/plot
-// embeds, so the layout does not depend on the fonts of the machine.
-var sans = font.Font{Typeface: "Liberation", Variant: "Sans"}
-
-// SVG draws the chart of d.
-func (d *Data) SVG() ([]byte, error) {
-	p := plot.New()
-	p.Title.Text = d.Header["title"]
-	p.Title.TextStyle.Font = font.From(sans, 13)
-	machine := d.Header["machine"]
-	if machine == "" {
-		machine = d.cpu()
-	}
-	runs := d.Runs(d.Bars[0].Ours)
-	p.X.Label.Text = fmt.Sprintf("%s; bar: median of %d runs, whisker: fastest to slowest", machine, runs)
-	p.Y.Label.Text = d.Header["unit"]
-	for _, ts := range []*draw.TextStyle{&p.X.Label.TextStyle, &p.Y.Label.TextStyle, &p.X.Tick.Label, &p.Y.Tick.Label, &p.Legend.TextStyle} {
-		ts.Font = font.From(sans, 10)
-	}
-	p.X.Label.TextStyle.Font = font.From(sans, 8)
-	p.Legend.Top = true
-	p.Legend.Left = true
-	p.Y.Min = 0
-
-	const barWidth = vg.Length(34)
-	var labels []string
-	var ours, theirs plotter.Values
-	var whiskers []whisker
-	top := 0.0
-	for i, b := range d.Bars {
-		labels = append(labels, b.Label)
-		for k, bench := range []string{b.Ours, b.Theirs} {
-			m, lo, hi := d.Stats(bench)
-			if k == 0 {
-				ours = append(ours, m)
-			} else {
-				theirs = append(theirs, m)
-			}
-			off := barWidth / 2
-			if k == 0 {
-				off = -off
-			}
-			whiskers = append(whiskers, whisker{x: float64(i), offset: off, lo: lo, hi: hi})
-			top = math.Max(top, hi)
-		}
-	}
-	for k, vs := range []plotter.Values{ours, theirs} {
-		bars, err := plotter.NewBarChart(vs, barWidth)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %v", d.Name, err)
-		}
-		bars.LineStyle.Width = 0
-		if k == 0 {
-			bars.Color, bars.Offset = oursColor, -barWidth/2
-			p.Legend.Add(d.Header["ours"], bars)
-		} else {
-			bars.Color, bars.Offset = theirsColor, barWidth/2
-			p.Legend.Add(d.Header["theirs"], bars)
-		}
-		p.Add(bars)
-	}
-	p.Add(whiskerSet(whiskers))
-	p.Y.Max = top * 1.4 // room for the legend above the tallest whisker
-	p.Y.Tick.Marker = plainTicks{}
-	p.X.Min, p.X.Max = -0.6, float64(len(d.Bars))-0.4
-	p.NominalX(labels...)
-	grid := plotter.NewGrid()
-	grid.Vertical.Color = nil // a line through every pair of bars says nothing
-	p.Add(grid)
-
-	c := vgsvg.NewWith(vgsvg.UseWH(16*vg.Centimeter, 9*vg.Centimeter))
-	dc := draw.New(c)
-	dc.SetColor(color.White)
-	dc.Fill(dc.Rectangle.Path())
-	p.Draw(dc)
-	var buf bytes.Buffer
-	if _, err := c.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("%s: %v", d.Name, err)
-	}
-	return buf.Bytes(), nil
+// Stamp returns the comment that a chart drawn from the data file named
+// name, holding data, carries: the file's name and its SHA-256.
+func Stamp(name string, data []byte) string {
+	return fmt.Sprintf("<!-- drawn by go run ./cmd/book charts from %s, sha256 %x -->", name, sha256.Sum256(data))
 }
 
-// plainTicks are plot.DefaultTicks labelled as plainly as they can be:
-// 2500, not 2500.00.
-type plainTicks struct{}
-
-// Ticks implements plot.Ticker.
-func (plainTicks) Ticks(lo, hi float64) []plot.Tick {
-	ticks := plot.DefaultTicks{}.Ticks(lo, hi)
-	for i := range ticks {
-		if ticks[i].Label != "" {
-			ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'f', -1, 64)
+// Stamped returns svg with the stamp of the data file inserted after its
+// XML declaration (or first, if it has none).
+func Stamped(svg []byte, name string, data []byte) []byte {
+	stamp := Stamp(name, data) + "\n"
+	s := string(svg)
+	if strings.HasPrefix(s, "<?xml") {
+		if i := strings.Index(s, "?>\n"); i >= 0 {
+			return []byte(s[:i+3] + stamp + s[i+3:])
 		}
 	}
-	return ticks
+	return []byte(stamp + s)
 }
 
-// A whisker spans the fastest and slowest run of one bar.
-type whisker struct {
-	x      float64   // the bar's category
-	offset vg.Length // the bar's offset from its category
-	lo, hi float64
-}
-
-// whiskerSet draws whiskers over bars that are offset from their category,
-// which plotter.YErrorBars, placed in data units, cannot follow.
-type whiskerSet []whisker
-
-// Plot implements plot.Plotter.
-func (ws whiskerSet) Plot(c draw.Canvas, p *plot.Plot) {
-	trX, trY := p.Transforms(&c)
-	ls := draw.LineStyle{Color: color.Black, Width: vg.Points(1)}
-	const capw = vg.Length(5)
-	for _, w := range ws {
-		x := trX(w.x) + w.offset
-		lo, hi := trY(w.lo), trY(w.hi)
-		c.StrokeLine2(ls, x, lo, x, hi)
-		c.StrokeLine2(ls, x-capw, lo, x+capw, lo)
-		c.StrokeLine2(ls, x-capw, hi, x+capw, hi)
-	}
-}
-
-// DataRange implements plot.DataRanger.
-func (ws whiskerSet) DataRange() (xmin, xmax, ymin, ymax float64) {
-	xmin, ymin = math.Inf(1), 0
-	xmax, ymax = math.Inf(-1), 0
-	for _, w := range ws {
-		xmin, xmax = math.Min(xmin, w.x), math.Max(xmax, w.x)
-		ymax = math.Max(ymax, w.hi)
-	}
-	return xmin, xmax, ymin, ymax
+// Current reports whether svg carries the stamp of the data file named
+// name, holding data: whether it was drawn from that data as it is now.
+func Current(svg []byte, name string, data []byte) bool {
+	return strings.Contains(string(svg), Stamp(name, data))
 }
