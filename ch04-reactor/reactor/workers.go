@@ -61,3 +61,19 @@ func (r *Reactor) Turn(block bool, wakers []future.Waker) []future.Waker {
 }
 
 // ANCHOR_END: turn-api
+
+// ANCHOR: watching
+
+// Watching reports whether the reactor has anything to watch: a
+// registered descriptor, or a timer in the heap (cancelled or not). If it
+// has neither, a turn that does not wait can find nothing but the
+// cross-thread wake-up, which only ends a wait early. Watching takes no
+// lock and makes no system call: two atomic loads, as Go's
+// netpollAnyWaiters (runtime/netpoll.go) is one, which findRunnable reads
+// before its non-blocking netpoll. The answer may be out of date as soon
+// as it is given: a Register or a Sleep may run at the same time.
+func (r *Reactor) Watching() bool {
+	return r.nregs.Load() > 0 || r.timers.n.Load() > 0
+}
+
+// ANCHOR_END: watching
