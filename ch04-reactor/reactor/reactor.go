@@ -99,8 +99,7 @@ type Reactor struct {
 
 	regsMu sync.Mutex // guards regs and gen; a Registration has its own mu
 	regs   map[int]*Registration
-	nregs  atomic.Int32 // len(regs), stored under regsMu, read without
-	gen    uint32       // the tag of the latest Registration; never 0
+	gen    uint32 // the tag of the latest Registration; never 0
 
 	timers timers // the heap of pending Sleeps, with a mutex of its own
 
@@ -155,7 +154,6 @@ func (r *Reactor) Close() error {
 	r.regsMu.Lock()
 	regs := r.regs
 	r.regs = make(map[int]*Registration)
-	r.nregs.Store(0)
 	r.regsMu.Unlock()
 	var wakers []future.Waker
 	for _, g := range regs {
@@ -515,7 +513,6 @@ func (r *Reactor) remember(fd int) (*Registration, error) {
 	}
 	g := &Registration{r: r, fd: fd, gen: r.gen}
 	r.regs[fd] = g
-	r.nregs.Store(int32(len(r.regs)))
 	return g, nil
 }
 
@@ -560,7 +557,6 @@ func (r *Reactor) forget(g *Registration) {
 	r.regsMu.Lock()
 	if r.regs[g.fd] == g {
 		delete(r.regs, g.fd)
-		r.nregs.Store(int32(len(r.regs)))
 	}
 	r.regsMu.Unlock()
 }

@@ -2,7 +2,6 @@ package reactor
 
 import (
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/asyncbook/asyncbook/ch02-futures/future"
@@ -59,8 +58,6 @@ type timers struct {
 	seq       uint64    // the seq of the latest timer armed
 	epoch     time.Time // when New ran
 	closed    bool      // Close has run: no timer joins the heap any more
-
-	n atomic.Int32 // len(heap), stored under mu, read without it
 }
 
 // ANCHOR_END: timers-type
@@ -226,7 +223,6 @@ func (tm *timers) expireUntil(now int64, wakers []future.Waker) []future.Waker {
 	if tm.cancelled > len(tm.heap)/4 { // the heap shrank under its garbage
 		tm.sweep()
 	}
-	tm.n.Store(int32(len(tm.heap)))
 	return wakers
 }
 
@@ -239,9 +235,7 @@ func (tm *timers) expireUntil(now int64, wakers []future.Waker) []future.Waker {
 func (tm *timers) add(t *timer, at int64, w future.Waker) int {
 	tm.seq++
 	*t = timer{waker: w, state: timerWaiting}
-	i := tm.heap.push(timerWhen{at: at, seq: tm.seq, t: t})
-	tm.n.Store(int32(len(tm.heap)))
-	return i
+	return tm.heap.push(timerWhen{at: at, seq: tm.seq, t: t})
 }
 
 // ANCHOR: lazy-cancel
@@ -266,7 +260,6 @@ func (tm *timers) cancel(t *timer) {
 	if tm.cancelled > len(tm.heap)/4 {
 		tm.sweep()
 	}
-	tm.n.Store(int32(len(tm.heap)))
 }
 
 // ANCHOR_END: lazy-cancel
@@ -295,7 +288,6 @@ func (tm *timers) cleanHead() {
 		tm.heap.pop()
 		tm.cancelled--
 	}
-	tm.n.Store(int32(len(tm.heap)))
 }
 
 // ANCHOR_END: sweep
@@ -316,7 +308,6 @@ func (tm *timers) close(wakers []future.Waker) []future.Waker {
 		}
 	}
 	tm.heap, tm.cancelled, tm.closed = nil, 0, true
-	tm.n.Store(0)
 	return wakers
 }
 
