@@ -107,20 +107,13 @@ func (p *epoller) wait(evs []event, timeout time.Duration) (int, error) {
 
 // epollWait is the system call of wait: epoll_wait with timeout, or, if
 // UseNetpoller has handed the epoll descriptor to Go's netpoller and the
-// wait may block, epoll_wait without a timeout each time the netpoller
-// says the descriptor is readable.
+// wait may block, peek each time the netpoller says the descriptor is
+// readable.
 func (p *epoller) epollWait(
 	raw []unix.EpollEvent, timeout time.Duration,
-) (n int, err error) {
+) (int, error) {
 	if g := p.inGo.Load(); g != nil && timeout != 0 {
-		werr := g.wait(timeout, func() bool {
-			n, err = unix.EpollWait(p.epfd, raw, 0)
-			return n > 0 || err != nil
-		})
-		if werr != nil {
-			return 0, werr
-		}
-		return n, err
+		return g.wait(timeout, len(raw))
 	}
 	ms := -1
 	if timeout >= 0 {
@@ -131,9 +124,16 @@ func (p *epoller) epollWait(
 	return unix.EpollWait(p.epfd, raw, ms)
 }
 
+// peek is epoll_wait without waiting, for at most max events.
+func (p *epoller) peek(max int) (int, error) {
+	return unix.EpollWait(p.epfd, p.raw[:max], 0)
+}
+
 // ANCHOR_END: epoll-wait-in-go
 
-func (p *epoller) useNetpoller() error { return p.nesting.useNetpoller(p.epfd) }
+func (p *epoller) useNetpoller() error {
+	return p.nesting.useNetpoller(p.epfd, p.peek)
+}
 
 // ANCHOR_END: epoll
 

@@ -118,19 +118,10 @@ func (p *kqueuer) wait(evs []event, timeout time.Duration) (int, error) {
 
 // kevent is the system call of wait: kevent with timeout, or, if
 // UseNetpoller has handed the kqueue to Go's netpoller and the wait may
-// block, kevent with a zero timeout each time the netpoller says the
-// kqueue is readable.
-func (p *kqueuer) kevent(raw []unix.Kevent_t, timeout time.Duration) (n int, err error) {
+// block, peek each time the netpoller says the kqueue is readable.
+func (p *kqueuer) kevent(raw []unix.Kevent_t, timeout time.Duration) (int, error) {
 	if g := p.inGo.Load(); g != nil && timeout != 0 {
-		zero := unix.Timespec{}
-		werr := g.wait(timeout, func() bool {
-			n, err = unix.Kevent(p.kq, nil, raw, &zero)
-			return n > 0 || err != nil
-		})
-		if werr != nil {
-			return 0, werr
-		}
-		return n, err
+		return g.wait(timeout, len(raw))
 	}
 	var ts *unix.Timespec
 	if timeout >= 0 {
@@ -140,7 +131,15 @@ func (p *kqueuer) kevent(raw []unix.Kevent_t, timeout time.Duration) (n int, err
 	return unix.Kevent(p.kq, nil, raw, ts)
 }
 
-func (p *kqueuer) useNetpoller() error { return p.nesting.useNetpoller(p.kq) }
+// peek is kevent with a zero timeout, for at most max events.
+func (p *kqueuer) peek(max int) (int, error) {
+	var zero unix.Timespec
+	return unix.Kevent(p.kq, nil, p.raw[:max], &zero)
+}
+
+func (p *kqueuer) useNetpoller() error {
+	return p.nesting.useNetpoller(p.kq, p.peek)
+}
 
 // ANCHOR_END: kqueue
 

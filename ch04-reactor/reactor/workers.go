@@ -61,3 +61,29 @@ func (r *Reactor) Turn(block bool, wakers []future.Waker) []future.Waker {
 }
 
 // ANCHOR_END: turn-api
+
+// ANCHOR: watching
+
+// Watching reports whether the reactor has anything to watch: a
+// registered descriptor, or a timer in the heap (cancelled or not). If it
+// has neither, a turn that does not wait can find nothing but the
+// cross-thread wake-up, which only ends a wait early. Watching makes no
+// system call; it holds the map's lock and the timers' for a length
+// each, which a worker can afford every 61 polls (Go's findRunnable
+// reads netpollAnyWaiters, runtime/netpoll.go, for the same purpose).
+// The answer may be out of date as soon as it is given: a Register or a
+// Sleep may run at the same time.
+func (r *Reactor) Watching() bool {
+	r.regsMu.Lock()
+	n := len(r.regs)
+	r.regsMu.Unlock()
+	if n > 0 {
+		return true
+	}
+	r.timers.mu.Lock()
+	n = len(r.timers.heap)
+	r.timers.mu.Unlock()
+	return n > 0
+}
+
+// ANCHOR_END: watching

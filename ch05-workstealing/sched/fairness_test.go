@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/asyncbook/asyncbook/ch02-futures/future"
+	"github.com/asyncbook/asyncbook/ch04-reactor/reactor"
 	"github.com/asyncbook/asyncbook/ch05-workstealing/sched"
 )
 
@@ -278,4 +279,31 @@ func wakePair(stop *atomic.Bool, rounds *atomic.Int64) (future.Future[int64], fu
 		})
 	}
 	return side(&wa, &wb), side(&wb, &wa)
+}
+
+// TestBusyPeekWatchingNothing keeps the one worker of a runtime busy
+// with a spinner, so that it never parks, while the reactor watches
+// nothing: no descriptor, no timer. Its peeks, one every
+// sched.EventInterval polls, then make no wait in the kernel (OnWait
+// reports every wait, a peek's with a timeout of 0). TestFairnessIO and
+// TestFairnessTimers check the other side: once something is watched,
+// the peeks see it.
+func TestBusyPeekWatchingNothing(t *testing.T) {
+	rt := newRT(t, 1)
+	var peeks atomic.Int64
+	rt.Reactor().OnWait(func(w reactor.Wait) {
+		if w.Timeout == 0 {
+			peeks.Add(1)
+		}
+	})
+	s := startSpinner(t, rt)
+	const rounds = 20
+	target := s.polls.Load() + rounds*sched.EventInterval
+	waitFor(t, func() bool { return s.polls.Load() >= target },
+		"the spinner stopped")
+	if n := peeks.Load(); n != 0 {
+		t.Errorf("%d waits in the kernel in %d polls of a busy worker"+
+			" whose reactor watches nothing, want 0",
+			n, rounds*sched.EventInterval)
+	}
 }

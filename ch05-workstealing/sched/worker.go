@@ -384,14 +384,22 @@ func (w *worker) hasWork() bool {
 // ANCHOR: peek
 
 // peekReactor gives the reactor a turn that does not block, unless a
-// worker is parked in it, and queues what it made ready. A busy runtime
-// would otherwise never see I/O or timers: nobody parks. (Go's sysmon
-// polls the network if nobody has for 10ms.) The check of polling only
-// saves a system call: a worker may park in the reactor just after it,
-// and Turn(false) then returns at once rather than wait behind it.
+// worker is parked in it or it watches nothing, and queues what it made
+// ready. A busy runtime would otherwise never see I/O or timers: nobody
+// parks. (Go's sysmon polls the network if nobody has for 10ms.) Both
+// checks only save a system call. A worker may park in the reactor just
+// after the first; Turn(false) then returns at once rather than wait.
+//
+// The second loses nothing either. Register counts a descriptor before
+// it asks the kernel to watch it, Deregister uncounts it after, and a
+// timer is counted while it is in the heap: with nothing counted, a
+// turn could find only the cross-thread wake-up, which stays pending and
+// makes the next blocking turn return early, as a wake-up may. What is
+// added just after the look is as if added just after a turn: the next
+// peek, 61 polls on, or a blocking turn, sees it.
 func (w *worker) peekReactor() {
 	rt := w.rt
-	if rt.polling.Load() {
+	if rt.polling.Load() || !rt.reactor.Watching() {
 		return
 	}
 	w.queueGlobal(rt.reactor.Turn(false, w.wakers[:0]))
