@@ -123,6 +123,7 @@ func TestHistogramParse(t *testing.T) {
 	for _, c := range []struct{ data, want string }{
 		{head + "bucket 1 2\n", "h.txt:5: bucket 1 2: want bucket LO HI COUNT"},
 		{head + "bucket 1 2 x\n", `h.txt:5: bucket 1 2 x: strconv.ParseFloat: parsing "x": invalid syntax`},
+		{head + "bucket 2 2 1\n", "h.txt:5: bucket 2 2 1: want LO < HI, buckets in order and not overlapping, COUNT ≥ 0"},
 		{head + "bucket 2 4 1\nbucket 3 5 1\n", "h.txt:6: bucket 3 5 1: want LO < HI, buckets in order and not overlapping, COUNT ≥ 0"},
 		{head + "# upto: 2\nbucket 1 2 1\n", "h.txt:1: # upto: 2: want a quantile, more than 0 and at most 1"},
 		{head + "latency p50 1µs\n", "h.txt: no bucket lines to draw"},
