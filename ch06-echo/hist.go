@@ -60,6 +60,17 @@ func bucketMid(i int) float64 {
 
 // ANCHOR_END: histogram
 
+// bucketBounds returns the values bucket i counts: from lo up to, and not
+// including, hi.
+func bucketBounds(i int) (lo, hi int64) {
+	if i < 2*histSub {
+		return int64(i), int64(i) + 1
+	}
+	shift := i/histSub - 1
+	lo = int64(i-shift*histSub) << shift
+	return lo, lo + 1<<shift
+}
+
 // record counts one value.
 func (h *histogram) record(v int64) {
 	h.counts[bucket(v)]++

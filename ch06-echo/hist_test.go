@@ -43,6 +43,33 @@ func TestBucketBounds(t *testing.T) {
 	}
 }
 
+// TestBucketRanges checks bucketBounds, which -hist prints: every
+// bucket's range starts where the one before ends, and holds exactly the
+// values bucket maps to it (its first and last value, and the values
+// either side, which belong to the neighbours).
+func TestBucketRanges(t *testing.T) {
+	var prevHi int64
+	for i := range histBuckets {
+		lo, hi := bucketBounds(i)
+		if lo != prevHi || hi <= lo {
+			t.Fatalf("bucket %d is [%d, %d), want it to start at %d and not be empty", i, lo, hi, prevHi)
+		}
+		prevHi = hi
+		if bucket(lo) != i || bucket(hi-1) != i {
+			t.Fatalf("bucket %d is [%d, %d), but bucket(%d) = %d and bucket(%d) = %d", i, lo, hi, lo, bucket(lo), hi-1, bucket(hi-1))
+		}
+		if i > 0 && bucket(lo-1) != i-1 {
+			t.Fatalf("bucket(%d) = %d, want %d", lo-1, bucket(lo-1), i-1)
+		}
+		if mid := bucketMid(i); mid != float64(lo)+float64(hi-lo)/2 && hi-lo > 1 {
+			t.Fatalf("bucket %d is [%d, %d), its middle %v", i, lo, hi, mid)
+		}
+	}
+	if prevHi != 1<<histMaxBits {
+		t.Errorf("the last bucket ends at %d, want 2^%d", prevHi, histMaxBits)
+	}
+}
+
 // exactQuantile is the ⌈q·n⌉-th smallest of sorted.
 func exactQuantile(sorted []int64, q float64) float64 {
 	rank := int(math.Ceil(q*float64(len(sorted)) - 1e-9))

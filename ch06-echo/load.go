@@ -39,15 +39,17 @@ import (
 
 // loadConfig is what the load generator is told to do.
 type loadConfig struct {
-	addr    string           // the server (from -addr)
-	workers int              // the runtime's workers (from -workers)
-	conns   int              // connections, each a task
-	size    int              // bytes per message
-	dur     time.Duration    // how long to measure (with hold: to hold)
-	warmup  optDuration      // how long to run before measuring; unset: dur/10
-	pid     int              // the server's process, to measure (0: none)
-	hold    bool             // after one round trip, hold the connections idle
-	stop    <-chan os.Signal // a signal here ends the run early; nil: none
+	addr         string           // the server (from -addr)
+	workers      int              // the runtime's workers (from -workers)
+	conns        int              // connections, each a task
+	size         int              // bytes per message
+	dur          time.Duration    // how long to measure (with hold: to hold)
+	warmup       optDuration      // how long to run before measuring; unset: dur/10
+	pid          int              // the server's process, to measure (0: none)
+	hold         bool             // after one round trip, hold the connections idle
+	hist         bool             // print the latency histogram's buckets too
+	showProgress bool             // write progress to stderr (see progress)
+	stop         <-chan os.Signal // a signal here ends the run early; nil: none
 
 	settleMax time.Duration // with hold: the longest wait for the server to settle; 0: settleMax
 }
@@ -84,6 +86,8 @@ func addLoadFlags(fs *flag.FlagSet) *loadConfig {
 	fs.Var(&lc.warmup, "warmup", "with -load: how long to run before measuring (default: a tenth of -d)")
 	fs.IntVar(&lc.pid, "pid", 0, "with -load: the server's process ID, to measure its CPU (Linux)")
 	fs.BoolVar(&lc.hold, "hold", false, "with -load: after one round trip, hold the connections idle, and with -pid\nmeasure the server's memory and descriptors per connection")
+	fs.BoolVar(&lc.hist, "hist", false, "with -load: print the latency histogram's buckets after the report")
+	fs.BoolVar(&lc.showProgress, "progress", false, "with -load: write what the run is doing to stderr, once a second")
 	return lc
 }
 
@@ -177,7 +181,9 @@ type loadGen struct {
 	rt     *sched.Runtime
 	lc     *loadConfig
 	phase  atomic.Int32
-	dialed chan error // one send per client, when its connect is over
+	dialed chan error   // one send per client, when its connect is over
+	nDials atomic.Int64 // connects over so far, for progress
+	p      *progress
 
 	live    atomic.Int64 // clients not finished, plus one for the starter
 	allDone chan struct{}
@@ -217,22 +223,28 @@ func generate(lc *loadConfig, stderr io.Writer) (res *loadResult, err error) {
 	res.workers = rt.Workers()
 	g := &loadGen{rt: rt, lc: lc, dialed: make(chan error, lc.conns), allDone: make(chan struct{})}
 	g.live.Store(1)
+	g.p = newProgress(stderr, lc.showProgress)
+	defer g.p.stop()
 
 	var dialErr error
+	g.p.phase(func() string { return fmt.Sprintf("dialled %d of %d", g.nDials.Load(), lc.conns) },
+		"dialling %d connections to %s", lc.conns, lc.addr)
 	res.made, res.failed, dialErr = g.dialAll()
 	if res.made == 0 {
 		<-g.allDone
 		return nil, fmt.Errorf("%v (none of %d connections could be made)", dialErr, lc.conns)
 	}
 	if res.failed > 0 {
-		fmt.Fprintf(stderr, "%s: %d of %d connections failed, the first with: %s\n",
-			progName, res.failed, lc.conns, cli.Escape(dialErr.Error()))
+		g.p.note("%d of %d connections failed, the first with: %s",
+			res.failed, lc.conns, cli.Escape(dialErr.Error()))
 	}
+	g.p.phase(nil, "dialled %d of %d", res.made+res.failed, lc.conns)
 	if lc.hold {
 		err = g.holdIdle(res)
 	} else {
 		err = g.measure(res)
 	}
+	g.p.phase(nil, "stopping %d connections", res.made)
 	g.stopAll()
 	res.collect(g.clients)
 	res.interrupted = g.interrupted
@@ -253,7 +265,9 @@ func (g *loadGen) dialAll() (made, failed int, first error) {
 			g.live.Add(1)
 			g.handles[spawned] = sched.Spawn(g.rt, future.Future[struct{}](c))
 		}
-		if err := <-g.dialed; err != nil {
+		err := <-g.dialed
+		g.nDials.Add(1)
+		if err != nil {
 			failed++
 			if first == nil {
 				first = err
@@ -320,6 +334,8 @@ func (g *loadGen) stopAll() {
 // measure runs the warm-up and the measured window, reading the CPU
 // times at both ends of the window.
 func (g *loadGen) measure(res *loadResult) error {
+	g.p.phase(ofTotal("warming up", time.Now(), g.lc.warmupDur()),
+		"warming up for %v", g.lc.warmupDur())
 	if !g.sleep(g.lc.warmupDur()) {
 		return nil // every connection failed: the report says how
 	}
@@ -328,6 +344,7 @@ func (g *loadGen) measure(res *loadResult) error {
 		return err
 	}
 	t0 := time.Now()
+	g.p.phase(ofTotal("measuring", t0, g.lc.dur), "measuring for %v", g.lc.dur)
 	g.phase.Store(measuring)
 	g.sleep(g.lc.dur)
 	g.phase.Store(stopped)
@@ -367,6 +384,8 @@ func (g *loadGen) readCPU() (cpuReading, error) {
 // server's memory and descriptors once they have settled.
 func (g *loadGen) holdIdle(res *loadResult) error {
 	start := time.Now()
+	g.p.phase(ofTotal("holding", start, g.lc.dur),
+		"holding %d connections for %v", res.made, g.lc.dur)
 	if g.lc.pid != 0 {
 		var err error
 		res.rss1, res.fds1, res.settled, err = settle(g, g.lc.pid, res.fds0+res.made)

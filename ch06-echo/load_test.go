@@ -409,6 +409,92 @@ errors          0 verify, 0 reset, 0 EOF, 0 other
 	}
 }
 
+// TestReportHist checks -hist: after the report, a line naming how many
+// buckets follow, then a bucket line each, in order, with its bounds and
+// count, the counts adding up to the round trips; all within 72 columns.
+func TestReportHist(t *testing.T) {
+	lc := &loadConfig{addr: "127.0.0.1:8080", conns: 1, size: 64, dur: time.Second, hist: true}
+	res := &loadResult{lc: lc, workers: 1, made: 1, window: time.Second}
+	for _, v := range []int64{40, 40, 5000, 5100, 5150, 900_000} {
+		res.hist.record(v)
+	}
+	var out bytes.Buffer
+	res.print(&out)
+	checkReport(t, out.String(), "errors", "histogram", "bucket")
+	_, tail, _ := strings.Cut(out.String(), "0 other\n")
+	want := `histogram       4 buckets: from, up to (not including), round trips
+bucket          0.04µs 0.041µs 2
+bucket          4.992µs 5.12µs 2
+bucket          5.12µs 5.248µs 1
+bucket          884.736µs 901.12µs 1
+`
+	if tail != want {
+		t.Errorf("-hist printed:\n%s\nwant:\n%s", tail, want)
+	}
+	lc.hist = false
+	out.Reset()
+	res.print(&out)
+	if strings.Contains(out.String(), "bucket") {
+		t.Errorf("without -hist the report has buckets:\n%s", out.String())
+	}
+}
+
+// TestLoadProgress runs the generator with -progress against the
+// server: stderr says each phase as it starts, in order, and nothing
+// else but the once-a-second status lines of the phases; without
+// -progress a good run writes nothing to stderr (TestLoadInterrupted
+// checks its one line).
+func TestLoadProgress(t *testing.T) {
+	addr := startEcho(t)
+	old := progressEvery
+	progressEvery = 5 * time.Millisecond
+	t.Cleanup(func() { progressEvery = old })
+	for _, progress := range []bool{true, false} {
+		var stdout, stderr bytes.Buffer
+		args := []string{"-load", "-addr", addr, "-conns", "3", "-d", "200ms", "-warmup", "50ms"}
+		if progress {
+			args = append(args, "-progress")
+		}
+		code := -1
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			code = runWith(args, &stdout, &stderr, make(chan os.Signal))
+		}()
+		reactortest.Await(t, done, nil, "the load generator to finish")
+		if code != 0 {
+			t.Fatalf("%q: exit status %d; stderr:\n%s", args, code, stderr.String())
+		}
+		if !progress {
+			if stderr.Len() > 0 {
+				t.Errorf("without -progress stderr has:\n%s", stderr.String())
+			}
+			continue
+		}
+		phases := []string{
+			"ch06-echo: dialling 3 connections to " + addr,
+			"ch06-echo: dialled 3 of 3",
+			"ch06-echo: warming up for 50ms",
+			"ch06-echo: measuring for 200ms",
+			"ch06-echo: stopping 3 connections",
+		}
+		status := regexp.MustCompile(`^ch06-echo: (dialled [0-3] of 3|(warming up|measuring): [0-9]+s of (50|200)ms)$`)
+		next := 0
+		for line := range strings.Lines(stderr.String()) {
+			line = strings.TrimSuffix(line, "\n")
+			switch {
+			case next < len(phases) && line == phases[next]:
+				next++
+			case !status.MatchString(line):
+				t.Errorf("stderr line %q is neither the next phase, %q, nor a status", line, phases[min(next, len(phases)-1)])
+			}
+		}
+		if next != len(phases) {
+			t.Errorf("stderr has the phases up to %q, want all of %q:\n%s", phases[:next], phases, stderr.String())
+		}
+	}
+}
+
 func TestFill(t *testing.T) {
 	a, b, c := make([]byte, 13), make([]byte, 13), make([]byte, 13)
 	fill(a, 1, 7)

@@ -7,6 +7,7 @@
 //	ch06-echo [-addr HOST:PORT] [-std] [-workers N] [-netpoller]
 //	          [-max-conns N] [-idle D] [-grace D] [-v]
 //	ch06-echo -load [-addr HOST:PORT] [-conns N] [-size N] [-d D]
+//	          [-hist] [-progress]
 //
 // Without -load it is a server: it listens on -addr (127.0.0.1:8080 by
 // default) and writes back every byte each connection sends, until the
@@ -90,6 +91,7 @@ const usage = `usage: ch06-echo [-addr HOST:PORT] [-std] [-workers N] [-netpolle
                  [-max-conns N] [-idle D] [-grace D] [-v]
        ch06-echo -load [-addr HOST:PORT] [-workers N] [-conns N]
                  [-size N] [-d D] [-warmup D] [-pid PID] [-hold]
+                 [-hist] [-progress]
 
 An echo server: every byte a connection sends is written back. It runs
 on chapter 5's runtime, or with -std on goroutines and package net.
@@ -124,6 +126,10 @@ With -load it is a load generator for any echo server instead.
                    descriptors per connection (Linux)
   -hold            with -load: after one round trip each, hold the
                    connections idle instead
+  -hist            with -load: after the report, the latency
+                   histogram, a line per bucket that counted any
+  -progress        with -load: say on stderr what the run is doing,
+                   once a second
 `
 
 // run is the program: it returns the exit status. Tests call runWith
@@ -229,7 +235,7 @@ func runWith(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int
 // otherwise start a server and leave the user to wonder.
 var (
 	serverFlags = []string{"netpoller", "max-conns", "idle", "grace", "v"}
-	loadFlags   = []string{"conns", "size", "d", "warmup", "pid", "hold"}
+	loadFlags   = []string{"conns", "size", "d", "warmup", "pid", "hold", "hist", "progress"}
 )
 
 // unusedFlag returns the usage error for the first flag set on the

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strconv"
 )
 
 // print writes the report: one line per figure, a label and its values,
@@ -67,6 +68,28 @@ func (res *loadResult) print(w io.Writer) {
 		nounCount(limit, "core"))
 	line("errors", "%d verify, %d reset, %d EOF, %d other",
 		res.verify, res.reset, res.eof, res.other)
+	if lc.hist {
+		res.printHist(line)
+	}
+}
+
+// printHist writes, with -hist, the latency histogram: a line per bucket
+// that counted any round trip, in order, with the bucket's bounds (from,
+// and up to but not including, exact) and its count.
+func (res *loadResult) printHist(line func(label, format string, args ...any)) {
+	used := 0
+	for _, c := range res.hist.counts {
+		if c > 0 {
+			used++
+		}
+	}
+	line("histogram", "%d buckets: from, up to (not including), round trips", used)
+	for i, c := range res.hist.counts {
+		if c > 0 {
+			lo, hi := bucketBounds(i)
+			line("bucket", "%sµs %sµs %d", exactMicros(lo), exactMicros(hi), c)
+		}
+	}
 }
 
 // micros formats ns as microseconds with three significant digits or so:
@@ -81,6 +104,12 @@ func micros(ns float64) string {
 		return fmt.Sprintf("%.1fµs", us)
 	}
 	return fmt.Sprintf("%.0fµs", us)
+}
+
+// exactMicros formats ns as microseconds with every digit, so that the
+// bounds of neighbouring buckets never print alike.
+func exactMicros(ns int64) string {
+	return strconv.FormatFloat(float64(ns)/1e3, 'f', -1, 64)
 }
 
 // mib formats a byte count in MiB.

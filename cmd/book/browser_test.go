@@ -124,7 +124,7 @@ func TestBrowser(t *testing.T) {
 	)
 	// The watchdog: every browser action below ends with this context, so
 	// a hang fails the test instead of holding it.
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	ctx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	defer cancelAlloc()
@@ -306,7 +306,14 @@ func TestBrowser(t *testing.T) {
 		}
 	}
 	readerChecks(t, ctx, s, order, pageURL, shot)
-	// (Live reload's check, which needs serve rather than files, goes here.)
+	liveReloadCheck(t, ctx)
+	for _, e := range takeErrors() {
+		// The browser asks a server for /favicon.ico on its own; the
+		// book has none.
+		if !strings.HasSuffix(e, "/favicon.ico") {
+			t.Errorf("live reload: console error: %s", e)
+		}
+	}
 
 	// At a phone's width.
 	for _, u := range order {
@@ -347,8 +354,13 @@ func TestBrowser(t *testing.T) {
 // seconds. A navigation destroys the page the poll runs in; then it polls
 // again in the new page.
 func pollTrue(expr string) chromedp.Action[chromedp.Void] {
+	return pollTrueFor(expr, 30*time.Second)
+}
+
+// pollTrueFor is pollTrue with a bound of d.
+func pollTrueFor(expr string, d time.Duration) chromedp.Action[chromedp.Void] {
 	return func(ctx context.Context, t *chromedp.Target) (chromedp.Void, error) {
-		ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		ctx, cancel := context.WithTimeout(ctx, d)
 		defer cancel()
 		for {
 			_, err := chromedp.Poll[bool](expr)(ctx, t)
@@ -356,6 +368,42 @@ func pollTrue(expr string) chromedp.Action[chromedp.Void] {
 				return chromedp.Void{}, err
 			}
 		}
+	}
+}
+
+// liveReloadCheck serves a copy of the fixture book as a reader's serve
+// does, opens chapter 1 in the browser of ctx, edits the chapter's
+// Markdown on disk and waits until the page, reloaded by the browser
+// itself (the test does not navigate), shows the edit. The page marks
+// itself before the edit, so that the mark's absence proves a reload.
+// The wait is two minutes at most: a rebuild takes a second or two, far
+// more on a busy machine, and never that long.
+func liveReloadCheck(t *testing.T, ctx context.Context) {
+	t.Helper()
+	book := serveFixture(t, "good-book.txtar")
+	page := book.base + "/ch01.html"
+	err := chromedp.Do(ctx, chromedp.EmulateViewport(1280, 900), chromedp.Navigate(page),
+		pollTrue("document.readyState === 'complete'"),
+		chromedp.Evaluate[chromedp.Void]("window.beforeTheEdit = true"))
+	if err != nil {
+		t.Fatalf("opening %s: %v", page, err)
+	}
+	if has, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.getElementById("content").innerText.includes(`+strconv.Quote(editLine)+`)`)); err != nil || has {
+		t.Fatalf("before the edit, %s shows it already (%v) or cannot be read: %v", page, has, err)
+	}
+	book.editChapter(t)
+	shows := fmt.Sprintf(`window.beforeTheEdit === undefined && document.readyState === "complete" && location.href === %q && document.getElementById("content").innerText.includes(%q)`, page, editLine)
+	if err := chromedp.Do(ctx, pollTrueFor(shows, 2*time.Minute)); err != nil {
+		state, _ := chromedp.Run(context.WithoutCancel(ctx), chromedp.Evaluate[string](`JSON.stringify({url: location.href, marked: window.beforeTheEdit === true, text: document.body.innerText.slice(0, 200)})`))
+		t.Fatalf("after editing ch01.md, the open page did not reload with the edit: %v; the page: %s", err, state)
+	}
+	// Leave the page before the server stops, so that its event stream
+	// does not log a refused reconnect against a later page.
+	if err := chromedp.Do(ctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatal(err)
+	}
+	if err := book.stop(); err != nil {
+		t.Errorf("serve: %v", err)
 	}
 }
 

@@ -38,8 +38,12 @@ const (
 	eventsPath = "/__book/events"
 )
 
-// reloadTag is what serve adds before </body> of every page.
-var reloadTag = []byte(`<script src="` + reloadPath + `"></script>`)
+// reloadTag returns what serve adds before </body> of every page: the
+// script, told which build the page comes from, so that a page served
+// just before a rebuild reloads when its event stream connects after it.
+func reloadTag(build string) []byte {
+	return []byte(`<script src="` + reloadPath + `" data-build="` + html.EscapeString(build) + `"></script>`)
+}
 
 // server serves the last good build and the problem of the last build.
 type server struct {
@@ -240,7 +244,7 @@ func (srv *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	srv.mu.Lock()
-	good, berr := srv.good, srv.err
+	good, berr, build := srv.good, srv.err, srv.build
 	srv.mu.Unlock()
 	banner := ""
 	if berr != nil {
@@ -249,7 +253,7 @@ func (srv *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if good == nil {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusInternalServerError)
-		fmt.Fprintf(w, "<!DOCTYPE html><title>The book does not build</title><style>.build-error{white-space:pre-wrap;color:#8b1a1a}</style><body>%s%s</body>", banner, reloadTag)
+		fmt.Fprintf(w, "<!DOCTYPE html><title>The book does not build</title><style>.build-error{white-space:pre-wrap;color:#8b1a1a}</style><body>%s%s</body>", banner, reloadTag(build))
 		return
 	}
 	name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
@@ -279,7 +283,7 @@ func (srv *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			data = bytes.Replace(data, []byte("<body>"), []byte("<body>\n"+banner), 1)
 		}
 		if i := bytes.LastIndex(data, []byte("</body>")); i >= 0 {
-			data = append(append(append([]byte(nil), data[:i]...), reloadTag...), data[i:]...)
+			data = append(append(append([]byte(nil), data[:i]...), reloadTag(build)...), data[i:]...)
 		}
 	}
 	w.WriteHeader(status)

@@ -9,7 +9,9 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -34,26 +36,68 @@ func readEvent(t *testing.T, r *bufio.Reader) (event, data string) {
 	}
 }
 
-// TestServeReloads serves a copy of a book on a real port, edits a page
-// and checks that an open page's event stream says reload and that the
-// page it then gets has the edit; then it stops the server and checks
-// that serve returns and the stream ends.
-func TestServeReloads(t *testing.T) {
-	root, _ := unpackFixture(t, filepath.Join("testdata", "good-book.txtar"))
+// servedBook is a copy of a fixture book served on a loopback port.
+type servedBook struct {
+	root string // the copy's directory
+	base string // the server's URL, with no slash at the end
+	// stop ends serve and returns what it returned; the test's cleanup
+	// calls it too.
+	stop func() error
+}
+
+// serveFixture serves a copy of the fixture book testdata/name on a free
+// loopback port, as serve does for a reader, until stop or the test's end.
+func serveFixture(t *testing.T, name string) *servedBook {
+	t.Helper()
+	root, _ := unpackFixture(t, filepath.Join("testdata", name))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	served := make(chan error, 1)
 	go func() { served <- serve(ctx, root, ln, io.Discard) }()
-	base := "http://" + ln.Addr().String()
+	stop := sync.OnceValue(func() error {
+		cancel()
+		return <-served
+	})
+	t.Cleanup(func() { stop() })
+	return &servedBook{root: root, base: "http://" + ln.Addr().String(), stop: stop}
+}
 
-	// A page has the script that listens for reloads.
+// editLine is the line editChapter adds under chapter 1's title.
+const editLine = "An edit while serving."
+
+// editChapter writes editLine under the title of the served book's
+// chapter 1, as a reader's editor would.
+func (b *servedBook) editChapter(t *testing.T) {
+	t.Helper()
+	ch01 := filepath.Join(b.root, "book", "ch01.md")
+	data, err := os.ReadFile(ch01)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(data), "# Chapter 1\n", "# Chapter 1\n\n"+editLine+"\n", 1)
+	if edited == string(data) {
+		t.Fatalf("%s has no line # Chapter 1 to edit under", ch01)
+	}
+	if err := os.WriteFile(ch01, []byte(edited), 0o666); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestServeReloads serves a copy of a book on a real port, edits a page
+// and checks that an open page's event stream says reload and that the
+// page it then gets has the edit; then it stops the server and checks
+// that serve returns and the stream ends.
+func TestServeReloads(t *testing.T) {
+	book := serveFixture(t, "good-book.txtar")
+	base := book.base
+
+	// A page has the script that listens for reloads, told its build.
 	page := get(t, base+"/ch01.html")
-	if !strings.Contains(page, `<script src="/__book/reload.js"></script></body>`) {
-		t.Errorf("the page has no reload script before </body>:\n%s", page)
+	if !regexp.MustCompile(`<script src="/__book/reload.js" data-build="[0-9]+"></script></body>`).MatchString(page) {
+		t.Errorf("the page has no reload script naming its build before </body>:\n%s", page)
 	}
 	if js := get(t, base+"/__book/reload.js"); !strings.Contains(js, `new EventSource("/__book/events")`) {
 		t.Errorf("reload.js:\n%s", js)
@@ -81,25 +125,16 @@ func TestServeReloads(t *testing.T) {
 		t.Fatalf("first event %q %q, want hello and the build", ev, first)
 	}
 
-	ch01 := filepath.Join(root, "book", "ch01.md")
-	data, err := os.ReadFile(ch01)
-	if err != nil {
-		t.Fatal(err)
-	}
-	edited := strings.Replace(string(data), "# Chapter 1\n", "# Chapter 1\n\nAn edit while serving.\n", 1)
-	if err := os.WriteFile(ch01, []byte(edited), 0o666); err != nil {
-		t.Fatal(err)
-	}
+	book.editChapter(t)
 	ev, second := readEvent(t, events)
 	if ev != "reload" || second == first {
 		t.Fatalf("after an edit: event %q %q, want reload and a new build", ev, second)
 	}
-	if page := get(t, base+"/ch01.html"); !strings.Contains(page, "An edit while serving.") {
+	if page := get(t, base+"/ch01.html"); !strings.Contains(page, editLine) {
 		t.Errorf("after the reload event the page has no edit")
 	}
 
-	cancel()
-	if err := <-served; err != nil {
+	if err := book.stop(); err != nil {
 		t.Errorf("serve after its context ended: %v", err)
 	}
 	if _, err := io.ReadAll(events); err != nil && !strings.Contains(err.Error(), "EOF") {

@@ -131,3 +131,54 @@ func TestChartsLegible(t *testing.T) {
 		}
 	}
 }
+
+const histSample = `# command: ch06-echo -load -hist
+# machine: Test CPU
+# kind: histogram
+# upto: 0.9
+# title: H
+# axis: µs per round trip
+# values: round trips
+latency         p50 1.50µs
+bucket          1.00µs 2.00µs 6
+bucket          2.00µs 4.00µs 3
+bucket          8.00µs 16.0µs 1
+`
+
+// TestHistogramChart checks the histogram kind: drawn the same every
+// time, with its title, axis, machine and the share of the tail it
+// leaves out (one round trip in ten, past the 0.9 quantile), and bars
+// whose heights are each bucket's share per µs, so that a wide bucket
+// is not drawn taller for its width alone.
+func TestHistogramChart(t *testing.T) {
+	a, err := chart("h.txt", []byte(histSample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := chart("h.txt", []byte(histSample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		t.Fatal("two drawings of one data file differ")
+	}
+	for _, want := range []string{">H<", ">µs per round trip<", ">Test CPU<", "the slowest 10%, up to 16 µs", ">% of round trips per µs<"} {
+		if !bytes.Contains(a, []byte(want)) {
+			t.Errorf("the SVG does not contain %q", want)
+		}
+	}
+	d, err := figure.Parse("h.txt", []byte(histSample))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bins := histogramBins(d, 0.9)
+	want := []float64{60, 15} // 60% in 1 µs; 30% over 2 µs
+	if len(bins) != len(want) {
+		t.Fatalf("%d bars, want %d: %+v", len(bins), len(want), bins)
+	}
+	for i, b := range bins {
+		if b.Weight != want[i] {
+			t.Errorf("bar %d: %v%% per µs, want %v", i, b.Weight, want[i])
+		}
+	}
+}

@@ -48,6 +48,9 @@ const (
 // bar line, a bar per series, whiskers from fastest to slowest run, the
 // legend under the plot where no gridline crosses it.
 func drawSVG(d *figure.Data) ([]byte, error) {
+	if d.IsHistogram() {
+		return drawHistogram(d)
+	}
 	p := plot.New()
 	p.Title.Text = wrap(d.Header["title"], 44)
 	p.Title.TextStyle.Font = font.From(sans, titleSize)
@@ -174,7 +177,7 @@ func (roundTicks) Ticks(lo, hi float64) []plot.Tick {
 	var ticks []plot.Tick
 	for v := math.Ceil(lo/step) * step; v <= hi+step*1e-9; v += step {
 		v = math.Round(v/step) * step
-		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
+		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'g', 12, 64)})
 		if step/2 > 0 && v+step/2 <= hi {
 			ticks = append(ticks, plot.Tick{Value: v + step/2})
 		}

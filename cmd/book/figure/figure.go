@@ -31,6 +31,16 @@
 // command that go run ./cmd/book bench runs, once, before any benchmark
 // (it builds a server the command needs, for example).
 //
+// A data file with `# kind: histogram` is a histogram instead, of one
+// run of a program that prints its buckets, a line each, as `bucket LO
+// HI COUNT` (the bounds in µs, with or without the µs; other lines are
+// kept and ignored), as chapter 6's load generator does with -hist. Its
+// header needs command, title and axis (what the buckets measure), not
+// the bar lines; optional lines give the unit of the bounds (`unit`, µs
+// by default), what the counts count (`values`, e.g. round trips) and
+// the quantile past which the chart leaves the tail out, saying how much
+// (`upto`, 0.999 by default).
+//
 // A chart carries a stamp (see Stamp): a comment naming its data file and
 // the file's SHA-256, so the renderer can tell a chart drawn from other
 // data without drawing it. Drawing is deterministic: the same data file
@@ -43,6 +53,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"golang.org/x/perf/benchfmt"
@@ -59,7 +70,18 @@ type Data struct {
 	// value the runs reported in that unit, in file order.
 	HeaderLines []string // the header, as written
 	Body        []string // the lines after the header
+	Buckets     []Bucket // a histogram's buckets, in order
 }
+
+// A Bucket is one bucket of a histogram: the values from Lo up to Hi
+// (not including it) and how many there were.
+type Bucket struct {
+	Lo, Hi float64
+	Count  float64
+}
+
+// IsHistogram reports whether the data file draws a histogram.
+func (d *Data) IsHistogram() bool { return d.Header["kind"] == "histogram" }
 
 // A Bar is one compared group: a label and a benchmark per series.
 type Bar struct {
@@ -76,6 +98,12 @@ func Parse(name string, data []byte) (*Data, error) {
 	d, err := ParseHeader(name, data)
 	if err != nil {
 		return nil, err
+	}
+	if d.IsHistogram() {
+		if len(d.Buckets) == 0 {
+			return nil, fmt.Errorf("%s: no bucket lines to draw", name)
+		}
+		return d, nil
 	}
 	unit := d.Header["unit"]
 	for _, b := range d.Bars {
@@ -120,6 +148,13 @@ func ParseHeader(name string, data []byte) (*Data, error) {
 			continue
 		}
 		d.Header[key] = value
+	}
+	switch d.Header["kind"] {
+	case "histogram":
+		return parseHistogram(d, lines[i:], i)
+	case "", "bars":
+	default:
+		return nil, fmt.Errorf("%s:1: # kind: %s: want bars (the default) or histogram", name, d.Header["kind"])
 	}
 	for _, k := range required {
 		if d.Header[k] == "" {
@@ -166,6 +201,48 @@ func ParseHeader(name string, data []byte) (*Data, error) {
 	}
 	if err := r.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %v", name, err)
+	}
+	return d, nil
+}
+
+// histogramRequired are the header keys a histogram's data file must
+// have.
+var histogramRequired = []string{"command", "title", "axis"}
+
+// parseHistogram reads the bucket lines of a histogram's body, which
+// starts at line first+1 of the file.
+func parseHistogram(d *Data, body []string, first int) (*Data, error) {
+	for _, k := range histogramRequired {
+		if d.Header[k] == "" {
+			return nil, fmt.Errorf("%s:1: the header has no # %s: line", d.Name, k)
+		}
+	}
+	if u := d.Header["upto"]; u != "" {
+		if q, err := strconv.ParseFloat(u, 64); err != nil || q <= 0 || q > 1 {
+			return nil, fmt.Errorf("%s:1: # upto: %s: want a quantile, more than 0 and at most 1", d.Name, u)
+		}
+	}
+	d.Body = body
+	for k, l := range body {
+		f := strings.Fields(l)
+		if len(f) == 0 || f[0] != "bucket" {
+			continue
+		}
+		var v [3]float64
+		var err error
+		if len(f) != 4 {
+			err = fmt.Errorf("want bucket LO HI COUNT")
+		}
+		for j := 0; err == nil && j < 3; j++ {
+			v[j], err = strconv.ParseFloat(strings.TrimSuffix(f[j+1], "µs"), 64)
+		}
+		if err == nil && (v[0] >= v[1] || v[2] < 0 || len(d.Buckets) > 0 && v[0] < d.Buckets[len(d.Buckets)-1].Hi) {
+			err = fmt.Errorf("want LO < HI, buckets in order and not overlapping, COUNT ≥ 0")
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %s: %v", d.Name, first+k+1, l, err)
+		}
+		d.Buckets = append(d.Buckets, Bucket{v[0], v[1], v[2]})
 	}
 	return d, nil
 }

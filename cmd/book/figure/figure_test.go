@@ -106,3 +106,32 @@ BenchmarkX/theirs-2   3  100 ns/op  40 ns/task
 		}
 	}
 }
+
+// TestHistogramParse checks the histogram kind: its buckets are read
+// from the bucket lines, other lines kept; a bad bucket line, buckets
+// out of order, a bad upto and an unknown kind are errors naming the
+// line.
+func TestHistogramParse(t *testing.T) {
+	const head = "# command: x -hist\n# kind: histogram\n# title: T\n# axis: µs\n"
+	d, err := Parse("h.txt", []byte(head+"latency p50 1µs\nbucket 1.00µs 2.00µs 3\nbucket 2 4 1\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !d.IsHistogram() || len(d.Buckets) != 2 || d.Buckets[0] != (Bucket{1, 2, 3}) || d.Buckets[1] != (Bucket{2, 4, 1}) || len(d.Body) != 3 {
+		t.Errorf("parsed %+v", d)
+	}
+	for _, c := range []struct{ data, want string }{
+		{head + "bucket 1 2\n", "h.txt:5: bucket 1 2: want bucket LO HI COUNT"},
+		{head + "bucket 1 2 x\n", `h.txt:5: bucket 1 2 x: strconv.ParseFloat: parsing "x": invalid syntax`},
+		{head + "bucket 2 2 1\n", "h.txt:5: bucket 2 2 1: want LO < HI, buckets in order and not overlapping, COUNT ≥ 0"},
+		{head + "bucket 2 4 1\nbucket 3 5 1\n", "h.txt:6: bucket 3 5 1: want LO < HI, buckets in order and not overlapping, COUNT ≥ 0"},
+		{head + "# upto: 2\nbucket 1 2 1\n", "h.txt:1: # upto: 2: want a quantile, more than 0 and at most 1"},
+		{head + "latency p50 1µs\n", "h.txt: no bucket lines to draw"},
+		{"# command: x\n# kind: pie\n", "h.txt:1: # kind: pie: want bars (the default) or histogram"},
+		{"# command: x\n# kind: histogram\n# title: T\n", "h.txt:1: the header has no # axis: line"},
+	} {
+		if _, err := Parse("h.txt", []byte(c.data)); err == nil || err.Error() != c.want {
+			t.Errorf("Parse(%q): %v, want %s", c.data, err, c.want)
+		}
+	}
+}
