@@ -8,6 +8,7 @@
 //	          [-max-conns N] [-idle D] [-grace D] [-v]
 //	ch06-echo -load [-addr HOST:PORT] [-conns N] [-size N] [-d D]
 //	          [-hist] [-progress]
+//	ch06-echo -shortread
 //
 // Without -load it is a server: it listens on -addr (127.0.0.1:8080 by
 // default) and writes back every byte each connection sends, until the
@@ -48,6 +49,10 @@
 // exit status 1.
 //
 // With -load the program is the load generator instead (see load.go).
+// -shortread runs a demonstration instead (Linux only): a read that
+// returns fewer bytes than asked for, then bytes that arrive with no
+// turn of the reactor, which the next read must return (see
+// shortread_linux.go).
 //
 // Errors: a bad flag or -addr gets one line on stderr and exit status 2;
 // an address in use (or any other failure to listen) one line and status 1.
@@ -92,6 +97,7 @@ const usage = `usage: ch06-echo [-addr HOST:PORT] [-std] [-workers N] [-netpolle
        ch06-echo -load [-addr HOST:PORT] [-workers N] [-conns N]
                  [-size N] [-d D] [-warmup D] [-pid PID] [-hold]
                  [-hist] [-progress]
+       ch06-echo -shortread
 
 An echo server: every byte a connection sends is written back. It runs
 on chapter 5's runtime, or with -std on goroutines and package net.
@@ -113,6 +119,8 @@ With -load it is a load generator for any echo server instead.
   -grace D         on shutdown, wait this long for open connections
                    (default 5s)
   -v               log every connection (debug level)
+
+  -shortread       show that a short read proves nothing (Linux)
 
   -load            run the load generator instead of a server
   -conns N         with -load: connections (default 100)
@@ -152,6 +160,7 @@ func runWith(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int
 	idle := fs.Duration("idle", 5*time.Minute, "")
 	grace := fs.Duration("grace", 5*time.Second, "")
 	verbose := fs.Bool("v", false, "")
+	shortRead := fs.Bool("shortread", false, "")
 	lc := addLoadFlags(fs)
 
 	if code, done := cmd.Parse(fs, args); done {
@@ -165,6 +174,15 @@ func runWith(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int
 		return usageError(fmt.Sprintf("-workers %d: want 0 to 1024", *workers))
 	case *load && *std:
 		return usageError("-std is a server; -load is the load generator: use one")
+	}
+	if *shortRead {
+		if fs.NFlag() > 1 {
+			return usageError("-shortread takes no other flag")
+		}
+		if err := shortReadDemo(stdout); err != nil {
+			return cmd.Fail(err)
+		}
+		return 0
 	}
 	if msg := unusedFlag(fs, *load, *std); msg != "" {
 		return usageError(msg)
