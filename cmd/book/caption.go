@@ -173,14 +173,19 @@ func goDecls(file string, src []byte, first, last int) (names []string, inside b
 	}
 	line := func(p token.Pos) int { return fset.Position(p).Line }
 	overlaps := func(from, to token.Pos) bool { return line(from) <= last && line(to) >= first }
+	// shown: the listing shows part of the declaration or of its doc
+	// comment.
+	shown := func(doc *ast.CommentGroup, d ast.Decl) bool {
+		from := d.Pos()
+		if doc != nil {
+			from = doc.Pos()
+		}
+		return overlaps(from, d.End())
+	}
 	for _, d := range f.Decls {
 		switch d := d.(type) {
 		case *ast.FuncDecl:
-			from := d.Pos()
-			if d.Doc != nil {
-				from = d.Doc.Pos()
-			}
-			if !overlaps(from, d.End()) {
+			if !shown(d.Doc, d) {
 				continue
 			}
 			name := funcName(d)
@@ -190,11 +195,7 @@ func goDecls(file string, src []byte, first, last int) (names []string, inside b
 			}
 			names = append(names, name)
 		case *ast.GenDecl:
-			from := d.Pos()
-			if d.Doc != nil {
-				from = d.Doc.Pos()
-			}
-			if !overlaps(from, d.End()) {
+			if !shown(d.Doc, d) {
 				continue
 			}
 			for _, s := range d.Specs {
