@@ -114,25 +114,40 @@ func drawSVG(d *figure.Data) ([]byte, error) {
 	p.Y.Tick.Marker = roundTicks{}
 	p.X.Min, p.X.Max = -0.5, float64(nGroups)-0.5
 	p.NominalX(labels...)
-	grid := plotter.NewGrid()
-	grid.Vertical.Color = nil // a line through every group of bars says nothing
-	grid.Horizontal.Color = color.Gray{Y: 0xdd}
-	p.Add(grid)
+	p.Add(valueGrid())
 	legend.Left = true
 	legend.Top = true
 	legend.XOffs = legendInset
 	legend.Padding = 3
 
 	legendHeight := legendRow*vg.Length(nSeries) + legendInset
-	c := vgsvg.NewWith(vgsvg.UseWH(chartWidth, plotHeight+legendHeight))
+	return onWhite(d.Name, plotHeight+legendHeight, func(dc draw.Canvas) {
+		p.Draw(draw.Crop(dc, 0, 0, legendHeight, 0))
+		legend.Draw(draw.Crop(dc, 0, 0, 0, -plotHeight))
+	})
+}
+
+// valueGrid returns the gridlines of every chart: across the value axis
+// only, since a line through every bar or bucket says nothing.
+func valueGrid() *plotter.Grid {
+	grid := plotter.NewGrid()
+	grid.Vertical.Color = nil
+	grid.Horizontal.Color = color.Gray{Y: 0xdd}
+	return grid
+}
+
+// onWhite returns the SVG of a chart as wide as every chart and height
+// tall, on white, with what paint draws on it; name is the data file's,
+// for an error.
+func onWhite(name string, height vg.Length, paint func(draw.Canvas)) ([]byte, error) {
+	c := vgsvg.NewWith(vgsvg.UseWH(chartWidth, height))
 	dc := draw.New(c)
 	dc.SetColor(color.White)
 	dc.Fill(dc.Rectangle.Path())
-	p.Draw(draw.Crop(dc, 0, 0, legendHeight, 0))
-	legend.Draw(draw.Crop(dc, 0, 0, 0, -plotHeight))
+	paint(dc)
 	var buf bytes.Buffer
 	if _, err := c.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("%s: %v", d.Name, err)
+		return nil, fmt.Errorf("%s: %v", name, err)
 	}
 	return buf.Bytes(), nil
 }

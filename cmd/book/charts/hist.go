@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"image/color"
 	"strconv"
 
 	"github.com/asyncbook/asyncbook/cmd/book/figure"
@@ -12,7 +10,6 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgsvg"
 )
 
 // drawHistogram draws the chart of a histogram's data file, without its
@@ -67,24 +64,12 @@ func drawHistogram(d *figure.Data) ([]byte, error) {
 	p.X.Tick.Marker = roundTicks{}
 	p.Y.Tick.Marker = roundTicks{}
 	p.X.Min, p.Y.Min = 0, 0
-	grid := plotter.NewGrid()
-	grid.Vertical.Color = nil
-	grid.Horizontal.Color = color.Gray{Y: 0xdd}
-	p.Add(grid)
+	p.Add(valueGrid())
 	h := &plotter.Histogram{Bins: bins, FillColor: colors[0]}
 	h.LineStyle.Width = 0
 	p.Add(h)
 
-	c := vgsvg.NewWith(vgsvg.UseWH(chartWidth, plotHeight+2*legendRow))
-	dc := draw.New(c)
-	dc.SetColor(color.White)
-	dc.Fill(dc.Rectangle.Path())
-	p.Draw(dc)
-	var buf bytes.Buffer
-	if _, err := c.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("%s: %v", d.Name, err)
-	}
-	return buf.Bytes(), nil
+	return onWhite(d.Name, plotHeight+2*legendRow, p.Draw)
 }
 
 // histogramBins returns the bars of d's buckets up to the one that holds
