@@ -90,7 +90,7 @@ func place(res *mdbook.Resolver, page, target string) (placement, bool) {
 	// The listing drops blank lines and marker lines at either end.
 	shown := func(i int) bool {
 		l := lines[i-1]
-		return strings.TrimSpace(l) != "" && !mdbook.AnchorStart.MatchString(l) && !mdbook.AnchorEnd.MatchString(l)
+		return strings.TrimSpace(l) != "" && !mdbook.IsMarker(l)
 	}
 	for first <= last && !shown(first) {
 		first++

@@ -178,7 +178,7 @@ func (r *Resolver) Include(page string, line int, link, target string) ([]string
 	}
 	// The lines mdBook takes (take_anchored_lines): after the start marker,
 	// up to the matching end, without any line holding a marker.
-	taken := slices.DeleteFunc(slices.Clone(lines[first-1:last]), isMarker)
+	taken := slices.DeleteFunc(slices.Clone(lines[first-1:last]), IsMarker)
 	if !slices.ContainsFunc(taken, func(l string) bool { return strings.TrimSpace(l) != "" }) {
 		_, spec, _ := strings.Cut(target, ":")
 		name, _, _ := strings.Cut(spec, ":")
@@ -292,8 +292,9 @@ func anchorSpan(lines []string, name string) (first, last int, found bool) {
 	return first, len(lines), found
 }
 
-// isMarker says whether a line holds an anchor marker.
-func isMarker(l string) bool { return anchorStart.MatchString(l) || anchorEnd.MatchString(l) }
+// IsMarker says whether a line holds an anchor marker, which a listing
+// never shows.
+func IsMarker(l string) bool { return anchorStart.MatchString(l) || anchorEnd.MatchString(l) }
 
 // anchorWord is the word every anchor marker starts with, spelled in two
 // pieces so that go doc, which prints this declaration, shows no marker.
@@ -323,7 +324,7 @@ func (r *Resolver) Lines(page, target string) (rel string, lines []string, ok bo
 	if !ok {
 		return "", nil, false
 	}
-	lines = slices.DeleteFunc(slices.Clone(lines), isMarker)
+	lines = slices.DeleteFunc(slices.Clone(lines), IsMarker)
 	return r.Rel(filepath.Join(filepath.Dir(page), filepath.FromSlash(file))), lines, true
 }
 
