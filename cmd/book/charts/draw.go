@@ -82,6 +82,8 @@ func drawSVG(d *figure.Data) ([]byte, error) {
 	if barWidth > 34 {
 		barWidth = 34
 	}
+	// offset is how far series k's bar sits from its group's middle.
+	offset := func(k int) vg.Length { return (vg.Length(k) - vg.Length(nSeries-1)/2) * barWidth }
 	var labels []string
 	values := make([]plotter.Values, nSeries)
 	var whiskers []whisker
@@ -91,9 +93,8 @@ func drawSVG(d *figure.Data) ([]byte, error) {
 		for k, bench := range b.Benches {
 			m, lo, hi := d.Stats(bench)
 			values[k] = append(values[k], m)
-			off := (vg.Length(k) - vg.Length(nSeries-1)/2) * barWidth
 			if lo < hi { // one run, or runs all alike, have no range to show
-				whiskers = append(whiskers, whisker{x: float64(i), offset: off, lo: lo, hi: hi})
+				whiskers = append(whiskers, whisker{x: float64(i), offset: offset(k), lo: lo, hi: hi})
 			}
 			top = math.Max(top, hi)
 		}
@@ -105,7 +106,7 @@ func drawSVG(d *figure.Data) ([]byte, error) {
 		}
 		bars.LineStyle.Width = 0
 		bars.Color = colors[k%len(colors)]
-		bars.Offset = (vg.Length(k) - vg.Length(nSeries-1)/2) * barWidth
+		bars.Offset = offset(k)
 		legend.Add(d.Series[k], bars)
 		p.Add(bars)
 	}

@@ -24,19 +24,12 @@ func drawHistogram(d *figure.Data) ([]byte, error) {
 	if u := d.Header["upto"]; u != "" {
 		upto, _ = strconv.ParseFloat(u, 64) // Parse checked it
 	}
-	total := 0.0
-	for _, b := range d.Buckets {
-		total += b.Count
-	}
+	total := count(d.Buckets)
 	if total == 0 {
 		return nil, fmt.Errorf("%s: the buckets count nothing", d.Name)
 	}
 	bins := histogramBins(d, upto)
-	shown := 0.0
-	for _, b := range d.Buckets[:len(bins)] {
-		shown += b.Count
-	}
-	left := total - shown
+	left := total - count(d.Buckets[:len(bins)])
 	last := d.Buckets[len(d.Buckets)-1].Hi
 	unit := d.Header["unit"]
 	if unit == "" {
@@ -76,10 +69,7 @@ func drawHistogram(d *figure.Data) ([]byte, error) {
 // the upto quantile, each as tall as its bucket's share of the values
 // per unit of the axis.
 func histogramBins(d *figure.Data, upto float64) []plotter.HistogramBin {
-	total := 0.0
-	for _, b := range d.Buckets {
-		total += b.Count
-	}
+	total := count(d.Buckets)
 	var bins []plotter.HistogramBin
 	seen := 0.0
 	for _, b := range d.Buckets {
@@ -90,6 +80,15 @@ func histogramBins(d *figure.Data, upto float64) []plotter.HistogramBin {
 		bins = append(bins, plotter.HistogramBin{Min: b.Lo, Max: b.Hi, Weight: 100 * b.Count / total / (b.Hi - b.Lo)})
 	}
 	return bins
+}
+
+// count returns how many values the buckets hold together.
+func count(buckets []figure.Bucket) float64 {
+	n := 0.0
+	for _, b := range buckets {
+		n += b.Count
+	}
+	return n
 }
 
 // roundValue formats v with no more digits than a reader needs: whole
