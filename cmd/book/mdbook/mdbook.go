@@ -42,7 +42,8 @@ type Resolver struct {
 	Root     string    // absolute; the repository root
 	Problems []Problem // every problem found so far, in the order found
 
-	anchored map[string]bool // files whose anchors have been checked
+	anchored map[string]bool     // files whose anchors have been checked
+	files    map[string][]string // the lines of every file read, by path
 }
 
 // NewResolver returns a Resolver for the repository whose root is the
@@ -52,7 +53,7 @@ func NewResolver(root string) (*Resolver, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Resolver{Root: abs, anchored: make(map[string]bool)}, nil
+	return &Resolver{Root: abs, anchored: make(map[string]bool), files: make(map[string][]string)}, nil
 }
 
 // Report records a problem at line of file (a path relative to the root).
@@ -174,7 +175,7 @@ func (r *Resolver) Include(page string, line int, link, target string) ([]string
 		return nil, false
 	}
 	if !anchored {
-		return lines[first-1 : last], true
+		return lines[first-1 : last : last], true // an append must not write into r.files
 	}
 	// The lines mdBook takes (take_anchored_lines): after the start marker,
 	// up to the matching end, without any line holding a marker.
@@ -189,11 +190,11 @@ func (r *Resolver) Include(page string, line int, link, target string) ([]string
 }
 
 // Span says where an include of target (PATH or PATH:SPEC, PATH relative
-// to page) sits in its file: the file, its lines, and the 1-based lines
-// first to last the include takes from them (for an anchor, every line
-// between its markers, marker lines within included). It reports nothing:
-// an include that does not resolve returns false, and Include (or Expand)
-// is what reports why.
+// to page) sits in its file: the file, its lines (which the caller must
+// not change), and the 1-based lines first to last the include takes
+// from them (for an anchor, every line between its markers, marker lines
+// within included). It reports nothing: an include that does not resolve
+// returns false, and Include (or Expand) is what reports why.
 func (r *Resolver) Span(page, target string) (file string, lines []string, first, last int, ok bool) {
 	n := len(r.Problems)
 	defer func() { r.Problems = r.Problems[:n] }()
@@ -215,16 +216,23 @@ func (r *Resolver) span(page string, line int, link, target string) (p string, l
 		r.Report(where, line, "%s: %s is outside the repository", link, file)
 		return
 	}
-	data, err := os.ReadFile(p)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			err = errors.New("no such file")
+	// A page's includes are expanded more than once (the renderer expands
+	// them as written, then captioned, and places each listing), and a
+	// file is included by many pages: it is read once per Resolver.
+	lines, read := r.files[p]
+	if !read {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				err = errors.New("no such file")
+			}
+			r.Report(where, line, "%s: %s: %v", link, r.Rel(p), err)
+			return
 		}
-		r.Report(where, line, "%s: %s: %v", link, r.Rel(p), err)
-		return
+		lines = SplitLines(string(data))
+		r.files[p] = lines
+		r.CheckAnchors(p, lines)
 	}
-	lines = SplitLines(string(data))
-	r.CheckAnchors(p, lines)
 	if !hasSpec {
 		return p, lines, 1, len(lines), false, true
 	}
