@@ -136,3 +136,20 @@ func TestSummaryTree(t *testing.T) {
 		t.Errorf("problems\n%s\nwant one at line 13 and one at line 14", strings.Join(problems, "\n"))
 	}
 }
+
+// TestIncludeKeepsFile checks that the lines an include returns are the
+// caller's: appending to them does not change what the next include of
+// the same file, which the Resolver does not read again, returns.
+func TestIncludeKeepsFile(t *testing.T) {
+	r, root := resolver(t, map[string]string{"code/a.go": "package a\n\nfunc f() {}\n"})
+	page := filepath.Join(root, "book", "ch.md")
+	one, ok := r.Include(page, 1, "", "../code/a.go:1")
+	if !ok {
+		t.Fatalf("problems: %v", r.Problems)
+	}
+	_ = append(one, "// written by the caller")
+	all, ok := r.Include(page, 2, "", "../code/a.go")
+	if want := []string{"package a", "", "func f() {}"}; !ok || !slices.Equal(all, want) {
+		t.Errorf("the file's lines are %q, want %q", all, want)
+	}
+}
