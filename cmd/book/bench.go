@@ -96,16 +96,12 @@ func benchCmd(root string, out io.Writer, draw func(files []string) error) error
 			prepares = append(prepares, p)
 		}
 		command := d.Header["command"]
-		var r *benchRun
-		for _, q := range runs {
-			if q.command == command {
-				r = q
-			}
+		i := slices.IndexFunc(runs, func(r *benchRun) bool { return r.command == command })
+		if i < 0 {
+			i = len(runs)
+			runs = append(runs, &benchRun{command: command})
 		}
-		if r == nil {
-			r = &benchRun{command: command}
-			runs = append(runs, r)
-		}
+		r := runs[i]
 		r.files = append(r.files, f)
 		r.headers = append(r.headers, d)
 	}

@@ -588,11 +588,7 @@ func readerChecks(t *testing.T, ctx context.Context, s *site, order []string, pa
 	asideURL := pageURL(asidePage)
 	if asidePage == "" {
 		// The book has none today: check the fixture's.
-		root, _ := unpackFixture(t, filepath.Join("testdata", "good-book.txtar"))
-		fs, err := build(root)
-		if err != nil {
-			t.Fatal(err)
-		}
+		fs := buildGood(t)
 		dir := t.TempDir()
 		if err := fs.write(dir); err != nil {
 			t.Fatal(err)

@@ -73,14 +73,21 @@ func unpackFixture(t *testing.T, file string) (root string, want []string) {
 	return root, mdbooktest.Unpack(t, ar, root)
 }
 
-// TestGoodBookRendering checks that the good fixture renders the book's
-// conventions as a reader should see them.
-func TestGoodBookRendering(t *testing.T) {
+// buildGood builds the good fixture, testdata/good-book.txtar.
+func buildGood(t *testing.T) *site {
+	t.Helper()
 	root, _ := unpackFixture(t, filepath.Join("testdata", "good-book.txtar"))
 	s, err := build(root)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+// TestGoodBookRendering checks that the good fixture renders the book's
+// conventions as a reader should see them.
+func TestGoodBookRendering(t *testing.T) {
+	s := buildGood(t)
 	if want := []string{"intro.html", "ch01.html", "ch01/section.html", "appendix.html"}; !slices.Equal(s.pages, want) {
 		t.Errorf("pages %q, want %q in SUMMARY order", s.pages, want)
 	}
@@ -204,11 +211,7 @@ func TestBuildWritesDir(t *testing.T) {
 // TestServeShowsProblem checks that the server keeps the last good build
 // and shows the last build's problem at the top of each page.
 func TestServeShowsProblem(t *testing.T) {
-	root, _ := unpackFixture(t, filepath.Join("testdata", "good-book.txtar"))
-	s, err := build(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := buildGood(t)
 	srv := &server{}
 	get := func(path string) (int, string) {
 		rec := httptest.NewRecorder()
@@ -247,11 +250,7 @@ func TestServeShowsProblem(t *testing.T) {
 // the section's heading id and the code of its listings; and each source
 // file a caption links to has a page with an id on every line.
 func TestReaderFiles(t *testing.T) {
-	root, _ := unpackFixture(t, filepath.Join("testdata", "good-book.txtar"))
-	s, err := build(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := buildGood(t)
 	print := string(s.files["print.html"])
 	order := []string{`<section class="print-page" id="intro">`, `<section class="print-page" id="ch01">`, `<section class="print-page" id="ch01-section">`, `<section class="print-page" id="appendix">`}
 	at := 0

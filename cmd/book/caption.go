@@ -7,9 +7,7 @@ import (
 	"go/parser"
 	"go/token"
 	"html/template"
-	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -85,24 +83,14 @@ func (pl placement) captionHTML(root string) string {
 // relative to page) sits in its file. It returns false if the include
 // does not resolve; the include itself reports why.
 func place(res *mdbook.Resolver, page, target string) (placement, bool) {
-	file, spec, hasSpec := strings.Cut(target, ":")
-	abs := filepath.Join(filepath.Dir(page), filepath.FromSlash(file))
-	if !res.InRoot(abs) {
-		return placement{}, false
-	}
-	data, err := os.ReadFile(abs)
-	if err != nil {
-		return placement{}, false
-	}
-	lines := mdbook.SplitLines(string(data))
-	first, last, ok := specLines(lines, spec, hasSpec)
+	abs, lines, first, last, ok := res.Span(page, target)
 	if !ok {
 		return placement{}, false
 	}
 	// The listing drops blank lines and marker lines at either end.
 	shown := func(i int) bool {
 		l := lines[i-1]
-		return strings.TrimSpace(l) != "" && !mdbook.AnchorStart.MatchString(l) && !mdbook.AnchorEnd.MatchString(l)
+		return strings.TrimSpace(l) != "" && !mdbook.IsMarker(l)
 	}
 	for first <= last && !shown(first) {
 		first++
@@ -114,50 +102,10 @@ func place(res *mdbook.Resolver, page, target string) (placement, bool) {
 		return placement{}, false
 	}
 	pl := placement{File: res.Rel(abs), First: first, Last: last}
-	if strings.HasSuffix(file, ".go") {
-		pl.Names, pl.Inside = goDecls(abs, data, first, last)
+	if strings.HasSuffix(abs, ".go") {
+		pl.Names, pl.Inside = goDecls(abs, []byte(strings.Join(lines, "\n")), first, last)
 	}
 	return pl, true
-}
-
-// specLines returns the 1-based range of lines an include's SPEC (an
-// anchor, N, N:M, N:, :M) names in a file of the given lines.
-func specLines(lines []string, spec string, hasSpec bool) (first, last int, ok bool) {
-	n := len(lines)
-	if !hasSpec || spec == "" {
-		return 1, n, n > 0
-	}
-	parts := strings.SplitN(spec, ":", 3)
-	if _, err := strconv.Atoi(parts[0]); parts[0] != "" && err != nil {
-		name := parts[0]
-		first = 0
-		for i, l := range lines {
-			if first == 0 {
-				if m := mdbook.AnchorStart.FindStringSubmatch(l); m != nil && m[1] == name {
-					first = i + 2
-				}
-				continue
-			}
-			if m := mdbook.AnchorEnd.FindStringSubmatch(l); m != nil && m[1] == name {
-				return first, i, first <= i
-			}
-		}
-		return 0, 0, false
-	}
-	first, last = 1, n
-	if parts[0] != "" {
-		first, _ = strconv.Atoi(parts[0])
-		if len(parts) == 1 {
-			last = first
-		}
-	}
-	if len(parts) > 1 && parts[1] != "" {
-		var err error
-		if last, err = strconv.Atoi(parts[1]); err != nil {
-			return 0, 0, false
-		}
-	}
-	return first, last, first >= 1 && first <= last && last <= n
 }
 
 // goDecls names the top-level declarations of a Go file that the lines
@@ -173,14 +121,19 @@ func goDecls(file string, src []byte, first, last int) (names []string, inside b
 	}
 	line := func(p token.Pos) int { return fset.Position(p).Line }
 	overlaps := func(from, to token.Pos) bool { return line(from) <= last && line(to) >= first }
+	// shown: the listing shows part of the declaration or of its doc
+	// comment.
+	shown := func(doc *ast.CommentGroup, d ast.Decl) bool {
+		from := d.Pos()
+		if doc != nil {
+			from = doc.Pos()
+		}
+		return overlaps(from, d.End())
+	}
 	for _, d := range f.Decls {
 		switch d := d.(type) {
 		case *ast.FuncDecl:
-			from := d.Pos()
-			if d.Doc != nil {
-				from = d.Doc.Pos()
-			}
-			if !overlaps(from, d.End()) {
+			if !shown(d.Doc, d) {
 				continue
 			}
 			name := funcName(d)
@@ -190,11 +143,7 @@ func goDecls(file string, src []byte, first, last int) (names []string, inside b
 			}
 			names = append(names, name)
 		case *ast.GenDecl:
-			from := d.Pos()
-			if d.Doc != nil {
-				from = d.Doc.Pos()
-			}
-			if !overlaps(from, d.End()) {
+			if !shown(d.Doc, d) {
 				continue
 			}
 			for _, s := range d.Specs {

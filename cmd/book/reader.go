@@ -56,18 +56,14 @@ func isAside(n ast.Node) bool {
 }
 
 func renderBlockquote(w util.BufWriter, src []byte, n ast.Node, entering bool) (ast.WalkStatus, error) {
-	tag := "blockquote"
+	tag, class := "blockquote", ""
 	if isAside(n) {
-		tag = "aside"
+		tag, class = "aside", ` class="aside"`
 	}
 	if entering {
-		if tag == "aside" {
-			w.WriteString(`<aside class="aside">` + "\n")
-		} else {
-			w.WriteString("<blockquote>\n")
-		}
+		fmt.Fprintf(w, "<%s%s>\n", tag, class)
 	} else {
-		w.WriteString("</" + tag + ">\n")
+		fmt.Fprintf(w, "</%s>\n", tag)
 	}
 	return ast.WalkContinue, nil
 }

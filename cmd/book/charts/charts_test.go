@@ -28,26 +28,35 @@ BenchmarkX/theirs-8   3  100 ns/op  60 ns/task
 PASS
 `
 
-// TestChartDeterministic checks that a chart is the same bytes every time
-// it is drawn, which TestFiguresCurrent relies on, that it shows its title,
-// labels and machine, and that it carries its data file's stamp.
-func TestChartDeterministic(t *testing.T) {
-	a, err := chart("x.txt", []byte(sample))
+// drawnAlike draws the data file twice, fails unless the two drawings are
+// the same bytes, reports each of wants the SVG does not contain, and
+// returns the SVG.
+func drawnAlike(t *testing.T, name, data string, wants ...string) []byte {
+	t.Helper()
+	a, err := chart(name, []byte(data))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := chart("x.txt", []byte(sample))
+	b, err := chart(name, []byte(data))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(a, b) {
 		t.Fatal("two drawings of one data file differ")
 	}
-	for _, want := range []string{"<svg", ">T<", ">spawn<", ">ours<", ">theirs<", "Test CPU", "median of 3 runs"} {
+	for _, want := range wants {
 		if !bytes.Contains(a, []byte(want)) {
 			t.Errorf("the SVG does not contain %q", want)
 		}
 	}
+	return a
+}
+
+// TestChartDeterministic checks that a chart is the same bytes every time
+// it is drawn, which TestFiguresCurrent relies on, that it shows its title,
+// labels and machine, and that it carries its data file's stamp.
+func TestChartDeterministic(t *testing.T) {
+	a := drawnAlike(t, "x.txt", sample, "<svg", ">T<", ">spawn<", ">ours<", ">theirs<", "Test CPU", "median of 3 runs")
 	if !figure.Current(a, "x.txt", []byte(sample)) {
 		t.Error("the chart does not carry its data file's stamp")
 	}
@@ -151,22 +160,7 @@ bucket          8.00µs 16.0µs 1
 // whose heights are each bucket's share per µs, so that a wide bucket
 // is not drawn taller for its width alone.
 func TestHistogramChart(t *testing.T) {
-	a, err := chart("h.txt", []byte(histSample))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := chart("h.txt", []byte(histSample))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(a, b) {
-		t.Fatal("two drawings of one data file differ")
-	}
-	for _, want := range []string{">H<", ">µs per round trip<", ">Test CPU<", "the slowest 10%, up to 16 µs", ">% of round trips per µs<"} {
-		if !bytes.Contains(a, []byte(want)) {
-			t.Errorf("the SVG does not contain %q", want)
-		}
-	}
+	drawnAlike(t, "h.txt", histSample, ">H<", ">µs per round trip<", ">Test CPU<", "the slowest 10%, up to 16 µs", ">% of round trips per µs<")
 	d, err := figure.Parse("h.txt", []byte(histSample))
 	if err != nil {
 		t.Fatal(err)

@@ -82,6 +82,8 @@ func drawSVG(d *figure.Data) ([]byte, error) {
 	if barWidth > 34 {
 		barWidth = 34
 	}
+	// offset is how far series k's bar sits from its group's middle.
+	offset := func(k int) vg.Length { return (vg.Length(k) - vg.Length(nSeries-1)/2) * barWidth }
 	var labels []string
 	values := make([]plotter.Values, nSeries)
 	var whiskers []whisker
@@ -91,9 +93,8 @@ func drawSVG(d *figure.Data) ([]byte, error) {
 		for k, bench := range b.Benches {
 			m, lo, hi := d.Stats(bench)
 			values[k] = append(values[k], m)
-			off := (vg.Length(k) - vg.Length(nSeries-1)/2) * barWidth
 			if lo < hi { // one run, or runs all alike, have no range to show
-				whiskers = append(whiskers, whisker{x: float64(i), offset: off, lo: lo, hi: hi})
+				whiskers = append(whiskers, whisker{x: float64(i), offset: offset(k), lo: lo, hi: hi})
 			}
 			top = math.Max(top, hi)
 		}
@@ -105,7 +106,7 @@ func drawSVG(d *figure.Data) ([]byte, error) {
 		}
 		bars.LineStyle.Width = 0
 		bars.Color = colors[k%len(colors)]
-		bars.Offset = (vg.Length(k) - vg.Length(nSeries-1)/2) * barWidth
+		bars.Offset = offset(k)
 		legend.Add(d.Series[k], bars)
 		p.Add(bars)
 	}
@@ -114,25 +115,40 @@ func drawSVG(d *figure.Data) ([]byte, error) {
 	p.Y.Tick.Marker = roundTicks{}
 	p.X.Min, p.X.Max = -0.5, float64(nGroups)-0.5
 	p.NominalX(labels...)
-	grid := plotter.NewGrid()
-	grid.Vertical.Color = nil // a line through every group of bars says nothing
-	grid.Horizontal.Color = color.Gray{Y: 0xdd}
-	p.Add(grid)
+	p.Add(valueGrid())
 	legend.Left = true
 	legend.Top = true
 	legend.XOffs = legendInset
 	legend.Padding = 3
 
 	legendHeight := legendRow*vg.Length(nSeries) + legendInset
-	c := vgsvg.NewWith(vgsvg.UseWH(chartWidth, plotHeight+legendHeight))
+	return onWhite(d.Name, plotHeight+legendHeight, func(dc draw.Canvas) {
+		p.Draw(draw.Crop(dc, 0, 0, legendHeight, 0))
+		legend.Draw(draw.Crop(dc, 0, 0, 0, -plotHeight))
+	})
+}
+
+// valueGrid returns the gridlines of every chart: across the value axis
+// only, since a line through every bar or bucket says nothing.
+func valueGrid() *plotter.Grid {
+	grid := plotter.NewGrid()
+	grid.Vertical.Color = nil
+	grid.Horizontal.Color = color.Gray{Y: 0xdd}
+	return grid
+}
+
+// onWhite returns the SVG of a chart as wide as every chart and height
+// tall, on white, with what paint draws on it; name is the data file's,
+// for an error.
+func onWhite(name string, height vg.Length, paint func(draw.Canvas)) ([]byte, error) {
+	c := vgsvg.NewWith(vgsvg.UseWH(chartWidth, height))
 	dc := draw.New(c)
 	dc.SetColor(color.White)
 	dc.Fill(dc.Rectangle.Path())
-	p.Draw(draw.Crop(dc, 0, 0, legendHeight, 0))
-	legend.Draw(draw.Crop(dc, 0, 0, 0, -plotHeight))
+	paint(dc)
 	var buf bytes.Buffer
 	if _, err := c.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("%s: %v", d.Name, err)
+		return nil, fmt.Errorf("%s: %v", name, err)
 	}
 	return buf.Bytes(), nil
 }

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
-	"image/color"
 	"strconv"
 
 	"github.com/asyncbook/asyncbook/cmd/book/figure"
@@ -12,7 +10,6 @@ import (
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgsvg"
 )
 
 // drawHistogram draws the chart of a histogram's data file, without its
@@ -27,19 +24,12 @@ func drawHistogram(d *figure.Data) ([]byte, error) {
 	if u := d.Header["upto"]; u != "" {
 		upto, _ = strconv.ParseFloat(u, 64) // Parse checked it
 	}
-	total := 0.0
-	for _, b := range d.Buckets {
-		total += b.Count
-	}
+	total := count(d.Buckets)
 	if total == 0 {
 		return nil, fmt.Errorf("%s: the buckets count nothing", d.Name)
 	}
 	bins := histogramBins(d, upto)
-	shown := 0.0
-	for _, b := range d.Buckets[:len(bins)] {
-		shown += b.Count
-	}
-	left := total - shown
+	left := total - count(d.Buckets[:len(bins)])
 	last := d.Buckets[len(d.Buckets)-1].Hi
 	unit := d.Header["unit"]
 	if unit == "" {
@@ -67,34 +57,19 @@ func drawHistogram(d *figure.Data) ([]byte, error) {
 	p.X.Tick.Marker = roundTicks{}
 	p.Y.Tick.Marker = roundTicks{}
 	p.X.Min, p.Y.Min = 0, 0
-	grid := plotter.NewGrid()
-	grid.Vertical.Color = nil
-	grid.Horizontal.Color = color.Gray{Y: 0xdd}
-	p.Add(grid)
+	p.Add(valueGrid())
 	h := &plotter.Histogram{Bins: bins, FillColor: colors[0]}
 	h.LineStyle.Width = 0
 	p.Add(h)
 
-	c := vgsvg.NewWith(vgsvg.UseWH(chartWidth, plotHeight+2*legendRow))
-	dc := draw.New(c)
-	dc.SetColor(color.White)
-	dc.Fill(dc.Rectangle.Path())
-	p.Draw(dc)
-	var buf bytes.Buffer
-	if _, err := c.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("%s: %v", d.Name, err)
-	}
-	return buf.Bytes(), nil
+	return onWhite(d.Name, plotHeight+2*legendRow, p.Draw)
 }
 
 // histogramBins returns the bars of d's buckets up to the one that holds
 // the upto quantile, each as tall as its bucket's share of the values
 // per unit of the axis.
 func histogramBins(d *figure.Data, upto float64) []plotter.HistogramBin {
-	total := 0.0
-	for _, b := range d.Buckets {
-		total += b.Count
-	}
+	total := count(d.Buckets)
 	var bins []plotter.HistogramBin
 	seen := 0.0
 	for _, b := range d.Buckets {
@@ -105,6 +80,15 @@ func histogramBins(d *figure.Data, upto float64) []plotter.HistogramBin {
 		bins = append(bins, plotter.HistogramBin{Min: b.Lo, Max: b.Hi, Weight: 100 * b.Count / total / (b.Hi - b.Lo)})
 	}
 	return bins
+}
+
+// count returns how many values the buckets hold together.
+func count(buckets []figure.Bucket) float64 {
+	n := 0.0
+	for _, b := range buckets {
+		n += b.Count
+	}
+	return n
 }
 
 // roundValue formats v with no more digits than a reader needs: whole

@@ -42,7 +42,8 @@ type Resolver struct {
 	Root     string    // absolute; the repository root
 	Problems []Problem // every problem found so far, in the order found
 
-	anchored map[string]bool // files whose anchors have been checked
+	anchored map[string]bool     // files whose anchors have been checked
+	files    map[string][]string // the lines of every file read, by path
 }
 
 // NewResolver returns a Resolver for the repository whose root is the
@@ -52,7 +53,7 @@ func NewResolver(root string) (*Resolver, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Resolver{Root: abs, anchored: make(map[string]bool)}, nil
+	return &Resolver{Root: abs, anchored: make(map[string]bool), files: make(map[string][]string)}, nil
 }
 
 // Report records a problem at line of file (a path relative to the root).
@@ -169,29 +170,71 @@ func (r *Resolver) Expand(page, text string) string {
 // PATH:SPEC) on line of page, and returns the lines it includes. If it
 // does not resolve, it reports why and returns false.
 func (r *Resolver) Include(page string, line int, link, target string) ([]string, bool) {
+	p, lines, first, last, anchored, ok := r.span(page, line, link, target)
+	if !ok {
+		return nil, false
+	}
+	if !anchored {
+		return lines[first-1 : last : last], true // an append must not write into r.files
+	}
+	// The lines mdBook takes (take_anchored_lines): after the start marker,
+	// up to the matching end, without any line holding a marker.
+	taken := slices.DeleteFunc(slices.Clone(lines[first-1:last]), IsMarker)
+	if !slices.ContainsFunc(taken, func(l string) bool { return strings.TrimSpace(l) != "" }) {
+		_, spec, _ := strings.Cut(target, ":")
+		name, _, _ := strings.Cut(spec, ":")
+		r.Report(r.Rel(page), line, "%s: anchor %q in %s marks no code", link, name, r.Rel(p))
+		return nil, false
+	}
+	return taken, true
+}
+
+// Span says where an include of target (PATH or PATH:SPEC, PATH relative
+// to page) sits in its file: the file, its lines (which the caller must
+// not change), and the 1-based lines first to last the include takes
+// from them (for an anchor, every line between its markers, marker lines
+// within included). It reports nothing: an include that does not resolve
+// returns false, and Include (or Expand) is what reports why.
+func (r *Resolver) Span(page, target string) (file string, lines []string, first, last int, ok bool) {
+	n := len(r.Problems)
+	defer func() { r.Problems = r.Problems[:n] }()
+	file, lines, first, last, _, ok = r.span(page, 0, "", target)
+	return file, lines, first, last, ok
+}
+
+// span is Span, reporting why an include does not resolve, and saying
+// whether the include names an anchor.
+func (r *Resolver) span(page string, line int, link, target string) (p string, lines []string, first, last int, anchored, ok bool) {
 	where := r.Rel(page)
 	file, spec, hasSpec := strings.Cut(target, ":")
 	if filepath.IsAbs(file) || path.IsAbs(file) {
 		r.Report(where, line, "%s: include a file by a path relative to the page, not an absolute path", link)
-		return nil, false
+		return
 	}
-	p := filepath.Join(filepath.Dir(page), filepath.FromSlash(file))
+	p = filepath.Join(filepath.Dir(page), filepath.FromSlash(file))
 	if !r.InRoot(p) {
 		r.Report(where, line, "%s: %s is outside the repository", link, file)
-		return nil, false
+		return
 	}
-	data, err := os.ReadFile(p)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			err = errors.New("no such file")
+	// A page's includes are expanded more than once (the renderer expands
+	// them as written, then captioned, and places each listing), and a
+	// file is included by many pages: it is read once per Resolver.
+	lines, read := r.files[p]
+	if !read {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				err = errors.New("no such file")
+			}
+			r.Report(where, line, "%s: %s: %v", link, r.Rel(p), err)
+			return
 		}
-		r.Report(where, line, "%s: %s: %v", link, r.Rel(p), err)
-		return nil, false
+		lines = SplitLines(string(data))
+		r.files[p] = lines
+		r.CheckAnchors(p, lines)
 	}
-	lines := SplitLines(string(data))
-	r.CheckAnchors(p, lines)
 	if !hasSpec {
-		return lines, true
+		return p, lines, 1, len(lines), false, true
 	}
 
 	// The include's range or anchor, parsed as mdBook parses it
@@ -200,7 +243,11 @@ func (r *Resolver) Include(page string, line int, link, target string) ([]string
 	parts := strings.SplitN(spec, ":", 3)
 	start, startErr := strconv.Atoi(parts[0])
 	if parts[0] != "" && startErr != nil {
-		return r.checkAnchored(where, line, link, p, lines, parts[0])
+		first, last, ok = anchorSpan(lines, parts[0])
+		if !ok {
+			r.Report(where, line, "%s: no anchor %q in %s", link, parts[0], r.Rel(p))
+		}
+		return p, lines, first, last, true, ok
 	}
 	hasStart := parts[0] != ""
 	end, hasEnd := len(lines), false
@@ -214,7 +261,7 @@ func (r *Resolver) Include(page string, line int, link, target string) ([]string
 		n, err := strconv.Atoi(parts[1])
 		if err != nil {
 			r.Report(where, line, "%s: bad line range: %q is not a line number", link, parts[1])
-			return nil, false
+			return
 		}
 		end, hasEnd = n, true
 	}
@@ -230,10 +277,32 @@ func (r *Resolver) Include(page string, line int, link, target string) ([]string
 	case start > end:
 		r.Report(where, line, "%s: bad line range: %d comes after %d", link, start, end)
 	default:
-		return lines[start-1 : end], true
+		return p, lines, start, end, false, true
 	}
-	return nil, false
+	return p, lines, 0, 0, false, false
 }
+
+// anchorSpan returns the 1-based lines between the start marker of the
+// anchor name and its end marker, or the end of the file if it has none
+// (CheckAnchors reports that); last is first-1 if they hold no line.
+func anchorSpan(lines []string, name string) (first, last int, found bool) {
+	for i, l := range lines {
+		if !found {
+			if m := anchorStart.FindStringSubmatch(l); m != nil && m[1] == name {
+				found, first = true, i+2
+			}
+			continue
+		}
+		if m := anchorEnd.FindStringSubmatch(l); m != nil && m[1] == name {
+			return first, i, true
+		}
+	}
+	return first, len(lines), found
+}
+
+// IsMarker says whether a line holds an anchor marker, which a listing
+// never shows.
+func IsMarker(l string) bool { return anchorStart.MatchString(l) || anchorEnd.MatchString(l) }
 
 // anchorWord is the word every anchor marker starts with, spelled in two
 // pieces so that go doc, which prints this declaration, shows no marker.
@@ -263,49 +332,8 @@ func (r *Resolver) Lines(page, target string) (rel string, lines []string, ok bo
 	if !ok {
 		return "", nil, false
 	}
-	lines = slices.DeleteFunc(slices.Clone(lines), func(l string) bool {
-		return anchorStart.MatchString(l) || anchorEnd.MatchString(l)
-	})
+	lines = slices.DeleteFunc(slices.Clone(lines), IsMarker)
 	return r.Rel(filepath.Join(filepath.Dir(page), filepath.FromSlash(file))), lines, true
-}
-
-// checkAnchored checks that the anchor name exists in the file p and that
-// the lines it marks are not all blank, and returns those lines. The lines
-// are those mdBook takes (take_anchored_lines): after the start marker, up
-// to the matching end, without any line holding a marker.
-func (r *Resolver) checkAnchored(where string, line int, link, p string, lines []string, name string) ([]string, bool) {
-	found, content := false, false
-	var taken []string
-	for _, l := range lines {
-		if !found {
-			if m := anchorStart.FindStringSubmatch(l); m != nil && m[1] == name {
-				found = true
-			}
-			continue
-		}
-		if m := anchorEnd.FindStringSubmatch(l); m != nil {
-			if m[1] == name {
-				break
-			}
-			continue
-		}
-		if anchorStart.MatchString(l) {
-			continue
-		}
-		taken = append(taken, l)
-		if strings.TrimSpace(l) != "" {
-			content = true
-		}
-	}
-	switch {
-	case !found:
-		r.Report(where, line, "%s: no anchor %q in %s", link, name, r.Rel(p))
-	case !content:
-		r.Report(where, line, "%s: anchor %q in %s marks no code", link, name, r.Rel(p))
-	default:
-		return taken, true
-	}
-	return nil, false
 }
 
 // CheckAnchors checks, once per file, that the anchor markers in an

@@ -9,8 +9,9 @@ import (
 	"testing"
 )
 
-// write writes files (path: content) under a new directory and returns it.
-func write(t *testing.T, files map[string]string) string {
+// resolver writes files (path: content) under a new directory and
+// returns a Resolver for it, and the directory.
+func resolver(t *testing.T, files map[string]string) (*Resolver, string) {
 	t.Helper()
 	root := t.TempDir()
 	for name, data := range files {
@@ -22,18 +23,18 @@ func write(t *testing.T, files map[string]string) string {
 			t.Fatal(err)
 		}
 	}
-	return root
-}
-
-// TestExpand checks what an include becomes, as mdBook expands it.
-func TestExpand(t *testing.T) {
-	root := write(t, map[string]string{
-		"code/a.go": "package a\n\n// ANCHOR: f\n// ANCHOR: inner\nfunc f() {}\n// ANCHOR_END: inner\n\nfunc g() {}\n// ANCHOR_END: f\n",
-	})
 	r, err := NewResolver(root)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return r, root
+}
+
+// TestExpand checks what an include becomes, as mdBook expands it.
+func TestExpand(t *testing.T) {
+	r, root := resolver(t, map[string]string{
+		"code/a.go": "package a\n\n// ANCHOR: f\n// ANCHOR: inner\nfunc f() {}\n// ANCHOR_END: inner\n\nfunc g() {}\n// ANCHOR_END: f\n",
+	})
 	page := filepath.Join(root, "book", "ch.md")
 	for _, tt := range []struct{ in, want string }{
 		{"{{#include ../code/a.go:f}}", "func f() {}\n\nfunc g() {}"},
@@ -63,14 +64,10 @@ func TestExpand(t *testing.T) {
 
 // TestSummary checks how SUMMARY.md's lines become entries.
 func TestSummary(t *testing.T) {
-	root := write(t, map[string]string{
+	r, root := resolver(t, map[string]string{
 		"book/SUMMARY.md": "# Summary\n\n[Intro](intro.md)\n\n- [One](one.md)\n  - [One A](one/a.md)\n  - [One B]()\n- [Two `T[x]`]()\n\n---\n\n# Part II\n\n- [Three](three.md)\n\n[Outro](outro.md)\nstray text\n",
 		"book/intro.md":   "", "book/one.md": "", "book/one/a.md": "", "book/three.md": "", "book/outro.md": "",
 	})
-	r, err := NewResolver(root)
-	if err != nil {
-		t.Fatal(err)
-	}
 	s := r.Summary(filepath.Join(root, "book"))
 	var got []string
 	for _, e := range s.Entries {
@@ -98,11 +95,7 @@ func TestSummary(t *testing.T) {
 // TestLines checks what a listing shows: marker lines dropped from ranges
 // too, and nothing reported.
 func TestLines(t *testing.T) {
-	root := write(t, map[string]string{"code/a.go": "package a\n// ANCHOR: f\nfunc f() {}\n// ANCHOR_END: f\n"})
-	r, err := NewResolver(root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r, root := resolver(t, map[string]string{"code/a.go": "package a\n// ANCHOR: f\nfunc f() {}\n// ANCHOR_END: f\n"})
 	page := filepath.Join(root, "book", "ch.md")
 	rel, lines, ok := r.Lines(page, "../code/a.go")
 	if !ok || rel != "code/a.go" || !slices.Equal(lines, []string{"package a", "func f() {}"}) {
@@ -118,14 +111,10 @@ func TestLines(t *testing.T) {
 // separator as mdBook's does, a nested list nests, a link title keeps its
 // Markdown, and a list item with two links or none is reported at its line.
 func TestSummaryTree(t *testing.T) {
-	root := write(t, map[string]string{
+	r, root := resolver(t, map[string]string{
 		"book/SUMMARY.md": "# Summary\n\n<!-- a comment\n- [Not](an-entry.md)\n-->\n\n- [A *b* `c]`](a.md)\n  * [A1](a1.md)\n\n---\n\n- [B](b.md)\n- plain words\n- [C](c.md) [D](d.md)\n\n```\n- [E](e.md)\n```\n",
 		"book/a.md":       "", "book/a1.md": "", "book/b.md": "", "book/c.md": "", "book/d.md": "",
 	})
-	r, err := NewResolver(root)
-	if err != nil {
-		t.Fatal(err)
-	}
 	s := r.Summary(filepath.Join(root, "book"))
 	var got []string
 	for _, e := range s.Entries {
@@ -145,5 +134,22 @@ func TestSummaryTree(t *testing.T) {
 	}
 	if len(problems) != 2 || !strings.HasPrefix(problems[0], `book/SUMMARY.md:13: "- plain words"`) || !strings.HasPrefix(problems[1], `book/SUMMARY.md:14: "- [C](c.md) [D](d.md)"`) {
 		t.Errorf("problems\n%s\nwant one at line 13 and one at line 14", strings.Join(problems, "\n"))
+	}
+}
+
+// TestIncludeKeepsFile checks that the lines an include returns are the
+// caller's: appending to them does not change what the next include of
+// the same file, which the Resolver does not read again, returns.
+func TestIncludeKeepsFile(t *testing.T) {
+	r, root := resolver(t, map[string]string{"code/a.go": "package a\n\nfunc f() {}\n"})
+	page := filepath.Join(root, "book", "ch.md")
+	one, ok := r.Include(page, 1, "", "../code/a.go:1")
+	if !ok {
+		t.Fatalf("problems: %v", r.Problems)
+	}
+	_ = append(one, "// written by the caller")
+	all, ok := r.Include(page, 2, "", "../code/a.go")
+	if want := []string{"package a", "", "func f() {}"}; !ok || !slices.Equal(all, want) {
+		t.Errorf("the file's lines are %q, want %q", all, want)
 	}
 }

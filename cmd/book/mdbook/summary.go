@@ -122,8 +122,11 @@ func (sp *summaryParser) lineOf(n ast.Node) int {
 		}
 		return 0
 	}
-	return 1 + bytes.Count(sp.src[:at], []byte("\n"))
+	return sp.lineAt(at)
 }
+
+// lineAt is the 1-based line of an offset in the source.
+func (sp *summaryParser) lineAt(at int) int { return 1 + bytes.Count(sp.src[:at], []byte("\n")) }
 
 // raw is a block's text as written, its lines joined by spaces.
 func (sp *summaryParser) raw(n ast.Node) string {
@@ -136,8 +139,10 @@ func (sp *summaryParser) raw(n ast.Node) string {
 }
 
 // stray reports a block that is not a summary entry, at its first line.
-func (sp *summaryParser) stray(n ast.Node) {
-	line := sp.lineOf(n)
+func (sp *summaryParser) stray(n ast.Node) { sp.strayLine(sp.lineOf(n)) }
+
+// strayLine reports the line of the summary as no summary entry.
+func (sp *summaryParser) strayLine(line int) {
 	text := ""
 	if line >= 1 && line <= len(sp.lines) {
 		text = strings.TrimSpace(sp.lines[line-1])
@@ -216,12 +221,7 @@ func (sp *summaryParser) strayInline(n ast.Node) {
 		sp.stray(n.Parent())
 		return
 	}
-	line := 1 + bytes.Count(sp.src[:at], []byte("\n"))
-	text := ""
-	if line <= len(sp.lines) {
-		text = strings.TrimSpace(sp.lines[line-1])
-	}
-	sp.r.Report(sp.where, line, "%q: a summary line is a link [Title](page.md), a list item holding one, # Part, or ---", text)
+	sp.strayLine(sp.lineAt(at))
 }
 
 // linkTitle is a link's text as written, Markdown and all: from the [
