@@ -269,23 +269,20 @@ func (rt *Runtime) release(h *header) {
 	}
 }
 
-// stray records the panic of a waker that the runtime called outside
-// any task, so that one broken waker does not stop a worker. Shutdown
-// reports them.
-func (rt *Runtime) stray(v any) {
-	rt.strayErr(fmt.Errorf("sched: a waker panicked: %v", v))
-}
-
-// strayGoexit records a waker that called runtime.Goexit, as stray does
-// a panic.
-func (rt *Runtime) strayGoexit() {
-	rt.strayErr(errors.New("sched: a waker called runtime.Goexit"))
-}
-
-func (rt *Runtime) strayErr(err error) {
+// stray records what a waker that the runtime called outside any task
+// did instead of returning, so that one broken waker does not stop a
+// worker: v is what recover returned, a panic's value, or nil if the
+// waker called runtime.Goexit. It reports whether it was a Goexit.
+// Shutdown reports them.
+func (rt *Runtime) stray(v any) (goexit bool) {
+	err := fmt.Errorf("sched: a waker panicked: %v", v)
+	if v == nil {
+		err = errors.New("sched: a waker called runtime.Goexit")
+	}
 	rt.strayMu.Lock()
 	rt.strays = append(rt.strays, err)
 	rt.strayMu.Unlock()
+	return v == nil
 }
 
 // ANCHOR: shutdown
@@ -360,15 +357,10 @@ func (rt *Runtime) closeReactor() error {
 	go func() {
 		ok := false
 		defer func() {
-			if ok {
-				return
+			if !ok {
+				rt.stray(recover())
+				res <- nil
 			}
-			if v := recover(); v != nil {
-				rt.stray(v)
-			} else {
-				rt.strayGoexit()
-			}
-			res <- nil
 		}()
 		err := rt.reactor.Close()
 		ok = true

@@ -512,14 +512,9 @@ func (rt *Runtime) callWaker(w *worker, wk future.Waker,
 	rest []future.Waker) {
 	ok := false
 	defer func() {
-		if ok {
-			return
+		if ok || !rt.stray(recover()) {
+			return // returned, or panicked: the caller goes on
 		}
-		if v := recover(); v != nil {
-			rt.stray(v)
-			return
-		}
-		rt.strayGoexit()
 		if w != nil {
 			w.goexited = true
 		}
