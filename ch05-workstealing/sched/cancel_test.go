@@ -39,36 +39,38 @@ func (b *badCancel) Cancel() {
 	panic("cancel boom")
 }
 
-// TestAbortCancelPanics aborts a task whose Cancel panics: the task is
-// done with a *PanicError, as if its Poll had panicked, and the worker
-// that cancelled it goes on serving.
-func TestAbortCancelPanics(t *testing.T) {
+// abortBadCancel aborts a task whose Cancel panics, or calls
+// runtime.Goexit, checks that every worker still serves (hold needs all
+// of them at once), and returns the task's error.
+func abortBadCancel(t *testing.T, goexit bool) error {
 	rt := newRT(t, 2)
-	b := newBadCancel(false)
+	b := newBadCancel(goexit)
 	h := sched.Spawn[int](rt, b)
 	await(t, b.polled, nil, "the task was never polled")
 	h.Abort()
 	_, err := join(t, rt, h, "the aborted task never finished")
+	release(hold(t, rt, rt.Workers()))
+	return err
+}
+
+// TestAbortCancelPanics aborts a task whose Cancel panics: the task is
+// done with a *PanicError, as if its Poll had panicked, and the worker
+// that cancelled it goes on serving.
+func TestAbortCancelPanics(t *testing.T) {
+	err := abortBadCancel(t, false)
 	var pe *executor.PanicError
 	if !errors.As(err, &pe) || pe.Value != "cancel boom" {
 		t.Fatalf("aborted task = %v, want the PanicError of its Cancel", err)
 	}
-	release(hold(t, rt, rt.Workers()))
 }
 
 // TestAbortCancelGoexit aborts a task whose Cancel calls runtime.Goexit:
 // the task is done with executor.ErrGoexit, and every worker still
-// serves (hold needs all of them at once).
+// serves.
 func TestAbortCancelGoexit(t *testing.T) {
-	rt := newRT(t, 2)
-	b := newBadCancel(true)
-	h := sched.Spawn[int](rt, b)
-	await(t, b.polled, nil, "the task was never polled")
-	h.Abort()
-	if _, err := join(t, rt, h, "the aborted task never finished"); !errors.Is(err, executor.ErrGoexit) {
+	if err := abortBadCancel(t, true); !errors.Is(err, executor.ErrGoexit) {
 		t.Fatalf("aborted task = %v, want ErrGoexit", err)
 	}
-	release(hold(t, rt, rt.Workers()))
 }
 
 // TestShutdownCancelPanics shuts down a runtime whose pending tasks'
@@ -150,21 +152,7 @@ func (g *goexitWaker) Wake() {
 func TestWakerGoexitKeepsWorker(t *testing.T) {
 	rt := newRT(t, 2)
 	var gw goexitWaker
-	cx := future.NewContext(&gw)
-	var p future.Promise[int]
-	h := sched.Spawn[int](rt, &p)
-	if h.Poll(cx).IsDone() {
-		t.Fatal("JoinHandle done before its promise was set")
-	}
-	p.Set(1)
-	waitFor(t, func() bool { return gw.n.Load() == 1 }, "the JoinHandle's waker was never called")
-	release(hold(t, rt, rt.Workers()))
-
-	if rt.Sleep(1).Poll(cx).IsDone() {
-		t.Fatal("a sleep done at once")
-	}
-	waitFor(t, func() bool { return gw.n.Load() == 2 }, "the timer's waker was never called")
-	release(hold(t, rt, rt.Workers()))
+	wakeFromWorkers(t, rt, &gw, gw.n.Load)
 
 	err := shutdown(t, rt)
 	if err == nil || strings.Count(err.Error(), "runtime.Goexit") != 2 {
