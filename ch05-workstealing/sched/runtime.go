@@ -42,8 +42,8 @@ type Runtime struct {
 
 	steal bool // idle workers steal; off only in a benchmark
 
-	// The monitor that hands the reactor on (monitor.go).
-	handover  bool          // there is a monitor; off only in a demo
+	// The monitor that hands the reactor on (monitor.go); the channels
+	// are nil if there is none (Config.NoHandover).
 	monAsleep atomic.Bool   // the monitor waits for monKick, not a tick
 	monKick   chan struct{} // wakes the monitor from its deep sleep
 	monStop   chan struct{} // closed by Shutdown
