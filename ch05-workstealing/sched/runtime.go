@@ -325,21 +325,26 @@ func (rt *Runtime) Shutdown() error {
 
 // stopAll stops every task in hs: cancels it and finishes it with
 // ErrShutdown. Each stop is contained (see cancel and callWaker): a
-// future's Cancel or a waker that panics stops no other task. One that
-// calls runtime.Goexit ends the goroutine that runs the loop, so the
-// loop runs on a goroutine of its own, and the deferred call starts a
-// new one for the tasks after it.
+// future's Cancel or a waker that panics stops no other task.
 func stopAll(hs []*header) {
+	each(len(hs), func(i int) { hs[i].self.stop(ErrShutdown) })
+}
+
+// each calls f(0), ..., f(n-1) in turn, and returns when all are done.
+// A call that runs runtime.Goexit ends the goroutine that runs the loop,
+// so the loop runs on a goroutine of its own, and the deferred call
+// starts a new one for the calls after it.
+func each(n int, f func(i int)) {
 	done := make(chan struct{})
 	var from func(i int)
 	from = func(i int) {
 		defer func() {
-			if i < len(hs) { // Goexit: go on with the next task
+			if i < n { // Goexit: go on with the next call
 				go from(i + 1)
 			}
 		}()
-		for ; i < len(hs); i++ {
-			hs[i].self.stop(ErrShutdown)
+		for ; i < n; i++ {
+			f(i)
 		}
 		close(done)
 	}
