@@ -159,3 +159,44 @@ func TestWakerGoexitKeepsWorker(t *testing.T) {
 		t.Errorf("Shutdown = %v, want both Goexits of the waker reported", err)
 	}
 }
+
+// lateWaker, once woken, waits until Shutdown has begun and then panics.
+type lateWaker struct {
+	rt *sched.Runtime
+	n  atomic.Int32
+}
+
+func (l *lateWaker) Wake() {
+	l.n.Add(1)
+	for !l.rt.Closing() {
+		runtime.Gosched()
+	}
+	panic("late boom")
+}
+
+// TestWakerGoexitRestReported has a worker call two wakers in one batch:
+// two timers, due at once, polled from outside while every worker is
+// held. The first waker calls runtime.Goexit, so the second runs on a
+// goroutine of its own; it panics only once Shutdown has begun. Shutdown
+// must wait for it and report both.
+func TestWakerGoexitRestReported(t *testing.T) {
+	rt := newRT(t, 1)
+	var gw goexitWaker
+	lw := &lateWaker{rt: rt}
+	gs := hold(t, rt, rt.Workers())
+	mustPend := func(wk future.Waker) {
+		if rt.Sleep(1).Poll(future.NewContext(wk)).IsDone() {
+			t.Fatal("a sleep done at once")
+		}
+	}
+	mustPend(&gw)
+	mustPend(lw)
+	release(gs)
+	waitFor(t, func() bool { return lw.n.Load() == 1 },
+		"the second timer's waker was never called")
+	err := shutdown(t, rt)
+	if err == nil || !strings.Contains(err.Error(), "runtime.Goexit") ||
+		!strings.Contains(err.Error(), "late boom") {
+		t.Errorf("Shutdown = %v, want the Goexit and the late panic", err)
+	}
+}

@@ -34,7 +34,7 @@ type Runtime struct {
 	idle      []*worker
 
 	closing atomic.Bool
-	stopped sync.WaitGroup // one per worker goroutine
+	stopped sync.WaitGroup // one per worker, and per callWaker goroutine
 	down    sync.Once
 
 	strayMu sync.Mutex

@@ -519,8 +519,14 @@ func (rt *Runtime) callWaker(w *worker, wk future.Waker,
 			w.goexited = true
 		}
 		if len(rest) > 0 {
+			// Counted as a worker, so that Shutdown waits for it and
+			// reports what it records; the caller is counted till now.
 			rest = append([]future.Waker(nil), rest...)
-			go rt.callWakers(nil, rest)
+			rt.stopped.Add(1)
+			go func() {
+				defer rt.stopped.Done()
+				rt.callWakers(nil, rest)
+			}()
 		}
 	}()
 	wk.Wake()
