@@ -28,12 +28,14 @@ func SpawnBlocking[T any](rt *Runtime,
 	fn func() (T, error)) future.Future[future.Result[T]] {
 	p := new(future.Promise[future.Result[T]])
 	set := func(r future.Result[T]) {
-		defer func() { // Set wakes the awaiting task: its waker may panic
-			if v := recover(); v != nil {
-				rt.stray(v)
+		ok := false
+		defer func() { // Set wakes the awaiting task: its waker may fail
+			if !ok {
+				rt.stray(recover())
 			}
 		}()
 		p.Set(r)
+		ok = true
 	}
 	rt.blocking.submit(blockingJob{
 		run:  func() { runBlocking(fn, set) },
@@ -143,8 +145,6 @@ func (p *blockingPool) close() {
 	dropped := p.queue
 	p.queue = nil
 	p.mu.Unlock()
-	for _, j := range dropped {
-		j.drop()
-	}
+	each(len(dropped), func(i int) { dropped[i].drop() }) // see stopAll
 	p.done.Wait()
 }

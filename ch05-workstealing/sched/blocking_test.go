@@ -190,3 +190,41 @@ func TestSpawnBlockingWakerPanic(t *testing.T) {
 		t.Errorf("Shutdown = %v, want the waker's panic reported", err)
 	}
 }
+
+// TestSpawnBlockingShutdownWakerGoexit shuts down with two jobs queued
+// whose futures were polled with a waker that calls runtime.Goexit:
+// Shutdown drops them, which calls the waker twice. It must go on with
+// the second drop, and return, reporting both Goexits.
+func TestSpawnBlockingShutdownWakerGoexit(t *testing.T) {
+	rt := newRT(t, 1)
+	unblock := make(chan struct{})
+	var gw goexitWaker
+	var queued []future.Future[future.Result[int]]
+	for i := range sched.BlockingThreads + 2 {
+		f := sched.SpawnBlocking(rt, func() (int, error) {
+			<-unblock
+			return 1, nil
+		})
+		if i >= sched.BlockingThreads {
+			if f.Poll(future.NewContext(&gw)).IsDone() {
+				t.Fatal("a queued job's future is done")
+			}
+			queued = append(queued, f)
+		}
+	}
+	down := make(chan error, 1)
+	go func() { down <- rt.Shutdown() }()
+	waitFor(t, func() bool { return gw.n.Load() == 2 },
+		"Shutdown did not drop both queued jobs")
+	close(unblock)
+	var err error
+	await(t, chanDone(down, &err), nil, "Shutdown did not return")
+	if err == nil || strings.Count(err.Error(), "runtime.Goexit") != 2 {
+		t.Errorf("Shutdown = %v, want both Goexits of the waker reported", err)
+	}
+	for _, f := range queued {
+		if r, ok := doneNow(f); !ok || !errors.Is(r.Err, sched.ErrShutdown) {
+			t.Errorf("a queued job: %+v, %v; want ErrShutdown", r, ok)
+		}
+	}
+}

@@ -39,36 +39,38 @@ func (b *badCancel) Cancel() {
 	panic("cancel boom")
 }
 
-// TestAbortCancelPanics aborts a task whose Cancel panics: the task is
-// done with a *PanicError, as if its Poll had panicked, and the worker
-// that cancelled it goes on serving.
-func TestAbortCancelPanics(t *testing.T) {
+// abortBadCancel aborts a task whose Cancel panics, or calls
+// runtime.Goexit, checks that every worker still serves (hold needs all
+// of them at once), and returns the task's error.
+func abortBadCancel(t *testing.T, goexit bool) error {
 	rt := newRT(t, 2)
-	b := newBadCancel(false)
+	b := newBadCancel(goexit)
 	h := sched.Spawn[int](rt, b)
 	await(t, b.polled, nil, "the task was never polled")
 	h.Abort()
 	_, err := join(t, rt, h, "the aborted task never finished")
+	release(hold(t, rt, rt.Workers()))
+	return err
+}
+
+// TestAbortCancelPanics aborts a task whose Cancel panics: the task is
+// done with a *PanicError, as if its Poll had panicked, and the worker
+// that cancelled it goes on serving.
+func TestAbortCancelPanics(t *testing.T) {
+	err := abortBadCancel(t, false)
 	var pe *executor.PanicError
 	if !errors.As(err, &pe) || pe.Value != "cancel boom" {
 		t.Fatalf("aborted task = %v, want the PanicError of its Cancel", err)
 	}
-	release(hold(t, rt, rt.Workers()))
 }
 
 // TestAbortCancelGoexit aborts a task whose Cancel calls runtime.Goexit:
 // the task is done with executor.ErrGoexit, and every worker still
-// serves (hold needs all of them at once).
+// serves.
 func TestAbortCancelGoexit(t *testing.T) {
-	rt := newRT(t, 2)
-	b := newBadCancel(true)
-	h := sched.Spawn[int](rt, b)
-	await(t, b.polled, nil, "the task was never polled")
-	h.Abort()
-	if _, err := join(t, rt, h, "the aborted task never finished"); !errors.Is(err, executor.ErrGoexit) {
+	if err := abortBadCancel(t, true); !errors.Is(err, executor.ErrGoexit) {
 		t.Fatalf("aborted task = %v, want ErrGoexit", err)
 	}
-	release(hold(t, rt, rt.Workers()))
 }
 
 // TestShutdownCancelPanics shuts down a runtime whose pending tasks'
@@ -150,24 +152,51 @@ func (g *goexitWaker) Wake() {
 func TestWakerGoexitKeepsWorker(t *testing.T) {
 	rt := newRT(t, 2)
 	var gw goexitWaker
-	cx := future.NewContext(&gw)
-	var p future.Promise[int]
-	h := sched.Spawn[int](rt, &p)
-	if h.Poll(cx).IsDone() {
-		t.Fatal("JoinHandle done before its promise was set")
-	}
-	p.Set(1)
-	waitFor(t, func() bool { return gw.n.Load() == 1 }, "the JoinHandle's waker was never called")
-	release(hold(t, rt, rt.Workers()))
-
-	if rt.Sleep(1).Poll(cx).IsDone() {
-		t.Fatal("a sleep done at once")
-	}
-	waitFor(t, func() bool { return gw.n.Load() == 2 }, "the timer's waker was never called")
-	release(hold(t, rt, rt.Workers()))
+	wakeFromWorkers(t, rt, &gw, gw.n.Load)
 
 	err := shutdown(t, rt)
 	if err == nil || strings.Count(err.Error(), "runtime.Goexit") != 2 {
 		t.Errorf("Shutdown = %v, want both Goexits of the waker reported", err)
+	}
+}
+
+// lateWaker, once woken, waits until Shutdown has begun and then panics.
+type lateWaker struct {
+	rt *sched.Runtime
+	n  atomic.Int32
+}
+
+func (l *lateWaker) Wake() {
+	l.n.Add(1)
+	for !l.rt.Closing() {
+		runtime.Gosched()
+	}
+	panic("late boom")
+}
+
+// TestWakerGoexitRestReported has a worker call two wakers in one batch:
+// two timers, due at once, polled from outside while every worker is
+// held. The first waker calls runtime.Goexit, so the second runs on a
+// goroutine of its own; it panics only once Shutdown has begun. Shutdown
+// must wait for it and report both.
+func TestWakerGoexitRestReported(t *testing.T) {
+	rt := newRT(t, 1)
+	var gw goexitWaker
+	lw := &lateWaker{rt: rt}
+	gs := hold(t, rt, rt.Workers())
+	mustPend := func(wk future.Waker) {
+		if rt.Sleep(1).Poll(future.NewContext(wk)).IsDone() {
+			t.Fatal("a sleep done at once")
+		}
+	}
+	mustPend(&gw)
+	mustPend(lw)
+	release(gs)
+	waitFor(t, func() bool { return lw.n.Load() == 1 },
+		"the second timer's waker was never called")
+	err := shutdown(t, rt)
+	if err == nil || !strings.Contains(err.Error(), "runtime.Goexit") ||
+		!strings.Contains(err.Error(), "late boom") {
+		t.Errorf("Shutdown = %v, want the Goexit and the late panic", err)
 	}
 }

@@ -13,7 +13,6 @@ const monitorQuiet = 5
 
 // startMonitor starts the monitor goroutine, unless on is false.
 func (rt *Runtime) startMonitor(on bool) {
-	rt.handover = on
 	if !on {
 		return
 	}
@@ -97,6 +96,11 @@ func (rt *Runtime) sleepMonitor() (stop bool) {
 	case <-rt.monStop:
 		return true
 	case <-rt.monKick:
+		// The kick may be stale: sent during an earlier call, between
+		// its Store(true) and a look that found polling clear. Then
+		// this call's Store(true) stands, and every worker leaving the
+		// reactor would pay for a CAS and a send while we tick.
+		rt.monAsleep.Store(false)
 		return false
 	}
 }
@@ -118,8 +122,8 @@ func (rt *Runtime) kickMonitor() {
 
 // stopMonitor stops the monitor and waits for it; Shutdown calls it.
 func (rt *Runtime) stopMonitor() {
-	if !rt.handover {
-		return
+	if rt.monStop == nil {
+		return // there is no monitor
 	}
 	close(rt.monStop)
 	<-rt.monDone

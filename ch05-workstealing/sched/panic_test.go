@@ -143,6 +143,30 @@ func (p *panicWaker) Wake() {
 	panic("waker boom")
 }
 
+// wakeFromWorkers has rt's workers call wk twice: when a task awaited
+// from outside with wk finishes, and when a timer polled with it fires;
+// calls says how many times wk has been called. After each call every
+// worker must still serve: hold needs all of them at once.
+func wakeFromWorkers(t *testing.T, rt *sched.Runtime, wk future.Waker,
+	calls func() int32) {
+	t.Helper()
+	cx := future.NewContext(wk)
+	var p future.Promise[int]
+	h := sched.Spawn[int](rt, &p)
+	if h.Poll(cx).IsDone() {
+		t.Fatal("JoinHandle done before its promise was set")
+	}
+	p.Set(1)
+	waitFor(t, func() bool { return calls() == 1 }, "the JoinHandle's waker was never called")
+	release(hold(t, rt, rt.Workers()))
+
+	if rt.Sleep(time.Millisecond).Poll(cx).IsDone() {
+		t.Fatal("a 1ms sleep done at once")
+	}
+	waitFor(t, func() bool { return calls() == 2 }, "the timer's waker was never called")
+	release(hold(t, rt, rt.Workers()))
+}
+
 // TestWakerPanic polls a JoinHandle and a timer from outside the runtime
 // with a waker that panics. The runtime calls it from a worker (when the
 // task finishes, when the timer fires): the worker carries on, the
@@ -150,21 +174,7 @@ func (p *panicWaker) Wake() {
 func TestWakerPanic(t *testing.T) {
 	rt := newRT(t, 2)
 	var pw panicWaker
-	cx := future.NewContext(&pw)
-
-	var p future.Promise[int]
-	h := sched.Spawn[int](rt, &p)
-	if h.Poll(cx).IsDone() {
-		t.Fatal("JoinHandle done before its promise was set")
-	}
-	p.Set(1)
-	waitFor(t, func() bool { return pw.n.Load() == 1 }, "the JoinHandle's waker was never called")
-
-	sl := rt.Sleep(time.Millisecond)
-	if sl.Poll(cx).IsDone() {
-		t.Fatal("a 1ms sleep done at once")
-	}
-	waitFor(t, func() bool { return pw.n.Load() == 2 }, "the timer's waker was never called")
+	wakeFromWorkers(t, rt, &pw, pw.n.Load)
 
 	runMany(t, rt, 1000)
 	err := shutdown(t, rt)

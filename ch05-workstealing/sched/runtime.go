@@ -34,7 +34,7 @@ type Runtime struct {
 	idle      []*worker
 
 	closing atomic.Bool
-	stopped sync.WaitGroup // one per worker goroutine
+	stopped sync.WaitGroup // one per worker, and per callWaker goroutine
 	down    sync.Once
 
 	strayMu sync.Mutex
@@ -42,8 +42,8 @@ type Runtime struct {
 
 	steal bool // idle workers steal; off only in a benchmark
 
-	// The monitor that hands the reactor on (monitor.go).
-	handover  bool          // there is a monitor; off only in a demo
+	// The monitor that hands the reactor on (monitor.go); the channels
+	// are nil if there is none (Config.NoHandover).
 	monAsleep atomic.Bool   // the monitor waits for monKick, not a tick
 	monKick   chan struct{} // wakes the monitor from its deep sleep
 	monStop   chan struct{} // closed by Shutdown
@@ -269,23 +269,20 @@ func (rt *Runtime) release(h *header) {
 	}
 }
 
-// stray records the panic of a waker that the runtime called outside
-// any task, so that one broken waker does not stop a worker. Shutdown
-// reports them.
-func (rt *Runtime) stray(v any) {
-	rt.strayErr(fmt.Errorf("sched: a waker panicked: %v", v))
-}
-
-// strayGoexit records a waker that called runtime.Goexit, as stray does
-// a panic.
-func (rt *Runtime) strayGoexit() {
-	rt.strayErr(errors.New("sched: a waker called runtime.Goexit"))
-}
-
-func (rt *Runtime) strayErr(err error) {
+// stray records what a waker that the runtime called outside any task
+// did instead of returning, so that one broken waker does not stop a
+// worker: v is what recover returned, a panic's value, or nil if the
+// waker called runtime.Goexit. It reports whether it was a Goexit.
+// Shutdown reports them.
+func (rt *Runtime) stray(v any) (goexit bool) {
+	err := fmt.Errorf("sched: a waker panicked: %v", v)
+	if v == nil {
+		err = errors.New("sched: a waker called runtime.Goexit")
+	}
 	rt.strayMu.Lock()
 	rt.strays = append(rt.strays, err)
 	rt.strayMu.Unlock()
+	return v == nil
 }
 
 // ANCHOR: shutdown
@@ -328,21 +325,26 @@ func (rt *Runtime) Shutdown() error {
 
 // stopAll stops every task in hs: cancels it and finishes it with
 // ErrShutdown. Each stop is contained (see cancel and callWaker): a
-// future's Cancel or a waker that panics stops no other task. One that
-// calls runtime.Goexit ends the goroutine that runs the loop, so the
-// loop runs on a goroutine of its own, and the deferred call starts a
-// new one for the tasks after it.
+// future's Cancel or a waker that panics stops no other task.
 func stopAll(hs []*header) {
+	each(len(hs), func(i int) { hs[i].self.stop(ErrShutdown) })
+}
+
+// each calls f(0), ..., f(n-1) in turn, and returns when all are done.
+// A call that runs runtime.Goexit ends the goroutine that runs the loop,
+// so the loop runs on a goroutine of its own, and the deferred call
+// starts a new one for the calls after it.
+func each(n int, f func(i int)) {
 	done := make(chan struct{})
 	var from func(i int)
 	from = func(i int) {
 		defer func() {
-			if i < len(hs) { // Goexit: go on with the next task
+			if i < n { // Goexit: go on with the next call
 				go from(i + 1)
 			}
 		}()
-		for ; i < len(hs); i++ {
-			hs[i].self.stop(ErrShutdown)
+		for ; i < n; i++ {
+			f(i)
 		}
 		close(done)
 	}
@@ -360,15 +362,10 @@ func (rt *Runtime) closeReactor() error {
 	go func() {
 		ok := false
 		defer func() {
-			if ok {
-				return
+			if !ok {
+				rt.stray(recover())
+				res <- nil
 			}
-			if v := recover(); v != nil {
-				rt.stray(v)
-			} else {
-				rt.strayGoexit()
-			}
-			res <- nil
 		}()
 		err := rt.reactor.Close()
 		ok = true

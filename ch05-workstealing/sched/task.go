@@ -171,18 +171,26 @@ func (t *JoinHandle[T]) run(w *worker) {
 // while w moves to a fresh goroutine (Goexit ends this one).
 func (t *JoinHandle[T]) poll(w *worker) (p future.Poll[T], ok bool) {
 	defer func() {
-		if ok {
-			return
+		if !ok {
+			t.h.w = nil
+			t.fail(w, recover())
 		}
-		t.h.w = nil
-		if v := recover(); v != nil {
-			t.finish(w, future.Err[T](panicked(v)))
-			return
-		}
-		t.finish(w, future.Err[T](executor.ErrGoexit))
-		w.goexited = true
 	}()
 	return t.fut.Poll(&t.cx), true
+}
+
+// fail finishes the task whose code did not return: with a *PanicError
+// if it panicked with v, or with executor.ErrGoexit if v is nil (it
+// called runtime.Goexit, which ends this goroutine: w, if any, moves).
+func (t *JoinHandle[T]) fail(w *worker, v any) {
+	if v != nil {
+		t.finish(w, future.Err[T](panicked(v)))
+		return
+	}
+	t.finish(w, future.Err[T](executor.ErrGoexit))
+	if w != nil {
+		w.goexited = true
+	}
 }
 
 // ANCHOR_END: poll
@@ -247,22 +255,12 @@ func (t *JoinHandle[T]) stop(err error) bool {
 
 // cancel calls the future's Cancel and finishes the task with err. The
 // caller owns the task: it set running. Cancel is the future's code, as
-// Poll is, and is contained the same way: if it panics, the task is done
-// with a *PanicError; if it calls runtime.Goexit, the task is done with
-// executor.ErrGoexit, and the worker w, if any, moves to a new goroutine.
+// Poll is, and fail contains it the same way.
 func (t *JoinHandle[T]) cancel(w *worker, err error) {
 	ok := false
 	defer func() {
-		if ok {
-			return
-		}
-		if v := recover(); v != nil {
-			t.finish(w, future.Err[T](panicked(v)))
-			return
-		}
-		t.finish(w, future.Err[T](executor.ErrGoexit))
-		if w != nil {
-			w.goexited = true
+		if !ok {
+			t.fail(w, recover())
 		}
 	}()
 	future.Cancel(t.fut)

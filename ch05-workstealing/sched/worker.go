@@ -512,20 +512,21 @@ func (rt *Runtime) callWaker(w *worker, wk future.Waker,
 	rest []future.Waker) {
 	ok := false
 	defer func() {
-		if ok {
-			return
+		if ok || !rt.stray(recover()) {
+			return // returned, or panicked: the caller goes on
 		}
-		if v := recover(); v != nil {
-			rt.stray(v)
-			return
-		}
-		rt.strayGoexit()
 		if w != nil {
 			w.goexited = true
 		}
 		if len(rest) > 0 {
+			// Counted as a worker, so that Shutdown waits for it and
+			// reports what it records; the caller is counted till now.
 			rest = append([]future.Waker(nil), rest...)
-			go rt.callWakers(nil, rest)
+			rt.stopped.Add(1)
+			go func() {
+				defer rt.stopped.Done()
+				rt.callWakers(nil, rest)
+			}()
 		}
 	}()
 	wk.Wake()
