@@ -174,7 +174,7 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, sigs <-ch
 	usageError := cmd.UsageError
 	for _, a := range fs.Args() {
 		if strings.HasPrefix(a, "-") {
-			return usageError(fmt.Sprintf("%s after a URL: flags go before URLs", printable(a)))
+			return usageError(fmt.Sprintf("%s after a URL: flags go before URLs", cli.Printable(a)))
 		}
 	}
 	fileSet, netpollSet := false, false
