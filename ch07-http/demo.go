@@ -22,6 +22,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/asyncbook/asyncbook/ch02-futures/cli"
 )
 
 // A todo is one item of the demo's to-do list, as JSON.
@@ -318,17 +320,16 @@ func serveMalformed(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveDemo is -serve: the demo server on addr until a signal arrives.
-func serveDemo(addr string, stdout, stderr io.Writer, sigs <-chan os.Signal) int {
+// An error is cmd's one line, escaped: addr is the user's.
+func serveDemo(addr string, cmd cli.Command, sigs <-chan os.Signal) int {
 	d, err := startDemo(addr)
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
-		return 1
+		return cmd.Fail(err)
 	}
-	fmt.Fprintf(stdout, "serving the demo on %s until SIGINT or SIGTERM:\n  %s\n", d.url(), demoRoutes)
+	fmt.Fprintf(cmd.Stdout, "serving the demo on %s until SIGINT or SIGTERM:\n  %s\n", d.url(), demoRoutes)
 	<-sigs
 	if err := d.close(); err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", progName, err)
-		return 1
+		return cmd.Fail(err)
 	}
 	return 0
 }

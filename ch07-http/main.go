@@ -174,7 +174,7 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, sigs <-ch
 	usageError := cmd.UsageError
 	for _, a := range fs.Args() {
 		if strings.HasPrefix(a, "-") {
-			return usageError(fmt.Sprintf("%s after a URL: flags go before URLs", printable(a)))
+			return usageError(fmt.Sprintf("%s after a URL: flags go before URLs", cli.Printable(a)))
 		}
 	}
 	fileSet, netpollSet := false, false
@@ -216,15 +216,14 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, sigs <-ch
 			defer signal.Stop(c)
 			sigs = c
 		}
-		return serveDemo(*serve, stdout, stderr, sigs)
+		return serveDemo(*serve, cmd, sigs)
 	}
 
 	urls, names := fs.Args(), fs.Args()
 	if fileSet {
 		var err error
 		if urls, err = readURLs(*file, stdin); err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", progName, err)
-			return 1
+			return cmd.Fail(err) // escaped: the name is the user's
 		}
 		names = urls
 	}
@@ -234,8 +233,7 @@ func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer, sigs <-ch
 	if slices.ContainsFunc(names, onDemo) {
 		d, err := startDemo("127.0.0.1:0")
 		if err != nil {
-			fmt.Fprintf(stderr, "%s: demo server: %v\n", progName, err)
-			return 1
+			return cmd.Fail(fmt.Errorf("demo server: %w", err))
 		}
 		defer d.close()
 		urls = make([]string, len(names))

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/asyncbook/asyncbook/ch02-futures/cli"
 	"github.com/asyncbook/asyncbook/ch07-http/fetch"
 )
 
@@ -43,23 +44,10 @@ type printer struct {
 func newPrinter(w io.Writer, names []string) *printer {
 	p := &printer{w: w, names: make([]string, len(names))}
 	for i, n := range names {
-		p.names[i] = printable(n)
+		p.names[i] = cli.Printable(n) // a URL from a file may hold anything
 		p.width = max(p.width, min(utf8.RuneCountInString(p.names[i]), maxNameWidth))
 	}
 	return p
-}
-
-// printable is name as given, unless it holds invalid UTF-8 or a rune
-// that is not printable (a URL from a file may hold anything, a
-// terminal's escape sequences included): then it is quoted, with those
-// bytes escaped.
-func printable(name string) string {
-	for _, r := range name {
-		if r == utf8.RuneError || !strconv.IsGraphic(r) {
-			return strconv.QuoteToGraphic(name)
-		}
-	}
-	return name
 }
 
 // ANCHOR: print

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/asyncbook/asyncbook/ch02-futures/cli"
 	"github.com/asyncbook/asyncbook/ch07-http/fetch"
 )
 
@@ -119,8 +120,8 @@ func TestPrintable(t *testing.T) {
 		{"http://a/\x1b[2J", `"http://a/\x1b[2J"`},
 		{"http://a/\tb", `"http://a/\tb"`},
 	} {
-		if got := printable(c.in); got != c.want {
-			t.Errorf("printable(%q) = %s, want %s", c.in, got, c.want)
+		if got := cli.Printable(c.in); got != c.want {
+			t.Errorf("cli.Printable(%q) = %s, want %s", c.in, got, c.want)
 		}
 	}
 }

@@ -6,7 +6,8 @@ import (
 	"net"
 	"net/netip"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/asyncbook/asyncbook/ch02-futures/cli"
 )
 
 // errNotIP is the cause ParseAddr gives for a host that is not an IP
@@ -23,7 +24,7 @@ func ParseAddr(addr string) (netip.AddrPort, error) {
 		// The error repeats addr: quote it if it holds a byte that
 		// would act on a terminal.
 		if ae, ok := err.(*net.AddrError); ok {
-			ae.Addr = printable(ae.Addr)
+			ae.Addr = cli.Printable(ae.Addr)
 		}
 		return netip.AddrPort{}, err
 	}
@@ -47,17 +48,6 @@ func ParseAddr(addr string) (netip.AddrPort, error) {
 		}
 	}
 	return netip.AddrPortFrom(ip.Unmap(), uint16(p)), nil
-}
-
-// printable is s, or s quoted if it holds a byte or rune that is not
-// printable, such as a terminal's escape sequence.
-func printable(s string) string {
-	for _, r := range s {
-		if r == utf8.RuneError || !strconv.IsGraphic(r) {
-			return strconv.QuoteToGraphic(s)
-		}
-	}
-	return s
 }
 
 // opError wraps err as package net would, naming the operation and the

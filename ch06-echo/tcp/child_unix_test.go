@@ -118,18 +118,11 @@ func emfileChild() error {
 	}
 	var logs lockedBuffer
 	l.Log = slog.New(slog.NewTextHandler(&logs, nil))
-	// The client connects before the table is full: the kernel completes
-	// the handshake and keeps the connection in the listener's backlog.
-	client, err := net.Dial("tcp", l.Addr().String())
+	client, fillers, err := dialThenFill(l)
 	if err != nil {
 		return err
 	}
 	defer client.Close()
-
-	fillers, err := fillFDTable()
-	if err != nil {
-		return err
-	}
 	probe := &acceptProbe{l: l, f: l.Accept(), reached: make(chan struct{})}
 	h := sched.Spawn(rt, future.Then[future.Result[*tcp.Conn]](probe, func(r future.Result[*tcp.Conn]) future.Future[future.Result[int64]] {
 		if r.Err != nil {
@@ -192,15 +185,11 @@ func emfileCloseChild() error {
 		return err
 	}
 	l.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	client, err := net.Dial("tcp", l.Addr().String())
+	client, fillers, err := dialThenFill(l)
 	if err != nil {
 		return err
 	}
 	defer client.Close()
-	fillers, err := fillFDTable()
-	if err != nil {
-		return err
-	}
 	defer func() {
 		for _, fd := range fillers {
 			unix.Close(fd)
@@ -230,6 +219,23 @@ func emfileCloseChild() error {
 	}
 	fmt.Printf("emfile-close child: ok: Close woke the paused Accept; it ended with %v\n", res.Err)
 	return nil
+}
+
+// dialThenFill connects a client to l, then fills the descriptor table
+// (see fillFDTable). The client connects before the table is full: the
+// kernel completes the handshake and keeps the connection in the
+// listener's backlog, for an Accept that then fails with EMFILE.
+func dialThenFill(l *tcp.Listener) (net.Conn, []int, error) {
+	client, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		return nil, nil, err
+	}
+	fillers, err := fillFDTable()
+	if err != nil {
+		client.Close()
+		return nil, nil, err
+	}
+	return client, fillers, nil
 }
 
 // fillFDTable lowers the soft descriptor limit to a little above the

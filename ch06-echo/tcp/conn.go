@@ -168,7 +168,8 @@ func (c *Conn) PollRead(
 // bytes the kernel took (at least one, unless p is empty) or an error, or
 // Pending until the socket can take more. Like PollRead it keeps nothing
 // of p.
-func (c *Conn) PollWrite(cx *future.Context, p []byte,
+func (c *Conn) PollWrite(
+	cx *future.Context, p []byte,
 ) future.Poll[future.Result[int]] {
 	for {
 		if ok, err := c.ready(cx, forWrite); !ok {

@@ -16,16 +16,13 @@
 // takes the buffer when the read is started, and holds it until bytes come.)
 //
 // Every socket is registered once, for both directions, edge-triggered, for
-// its whole life (see package reactor). A read that returns fewer bytes than
-// the buffer could hold has emptied the socket of bytes, so PollRead then
-// waits for the next edge without reading again only to be told EAGAIN,
-// as tokio's PollEvented::poll_read does (tokio/src/io/poll_evented.rs).
-// Emptied of bytes, but not always of news: the peer's FIN may have come
-// with them, in the same edge, and only the next read says end of file.
-// The reactor keeps that news (Registration.ReadClosed, which once true
-// stays true, as tokio's "read closed" readiness does in
-// ScheduledIo::clear_readiness, tokio/src/runtime/io/scheduled_io.rs), and
-// PollRead reads again instead of waiting when it is set.
+// its whole life (see package reactor). PollRead waits for the next edge
+// only after a read has found the socket empty (EAGAIN). A read that
+// returns fewer bytes than the buffer could hold proves nothing: bytes
+// that arrive while it runs are queued before it returns, and their edge
+// reaches the reactor only at its next turn; and the peer's FIN may have
+// come in the same edge as the last bytes, so that only the next read
+// says end of file.
 //
 // # Idle connections
 //

@@ -1,4 +1,4 @@
-//go:build linux || freebsd || netbsd
+//go:build linux || darwin || freebsd || netbsd
 
 package tcp
 
@@ -7,11 +7,16 @@ import "golang.org/x/sys/unix"
 // setKeepAliveTimes sets the idle time before the first probe, the
 // interval between probes and their count (net/tcpsockopt_unix.go).
 func setKeepAliveTimes(fd int) error {
-	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPIDLE, keepAliveIdle); err != nil {
+	err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, keepAliveIdleOpt,
+		keepAliveIdle)
+	if err != nil {
 		return err
 	}
-	if err := unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL, keepAliveInterval); err != nil {
+	err = unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPINTVL,
+		keepAliveInterval)
+	if err != nil {
 		return err
 	}
-	return unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPCNT, keepAliveCount)
+	return unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_KEEPCNT,
+		keepAliveCount)
 }

@@ -140,18 +140,30 @@ func TestTryAllFailsFast(t *testing.T) {
 	rt, c := newClient(t)
 	var cnt counter
 	closed := make(chan string, 3)
+	hanging := make(chan struct{}, 3)
 	stop := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cnt.enter(r.URL.Path)
 		defer cnt.leave()
 		switch r.URL.Path {
 		case "/hang/1", "/hang/2", "/hang/3":
+			hanging <- struct{}{}
 			select {
 			case <-r.Context().Done(): // the client closed the connection
 				closed <- r.URL.Path
 			case <-stop:
 			}
 		case "/hangup":
+			// Hang up only once the three requests are in: a fetch
+			// cancelled before its request was sent closes a
+			// connection whose handler never runs.
+			for range 3 {
+				select {
+				case <-hanging:
+				case <-stop:
+					return
+				}
+			}
 			conn, _, _ := w.(http.Hijacker).Hijack()
 			conn.Close()
 		}

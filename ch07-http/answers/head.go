@@ -70,7 +70,8 @@ type heading struct {
 // ANCHOR: ex3-2
 
 func (h *heading) Poll(
-	cx *future.Context) future.Poll[future.Result[*HeadResponse]] {
+	cx *future.Context,
+) future.Poll[future.Result[*HeadResponse]] {
 	if h.done {
 		panic("answers: Head's future polled after it was done")
 	}

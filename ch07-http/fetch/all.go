@@ -78,10 +78,12 @@ type batch struct {
 	done     chan int     // indexes of results in, or -1 for a panic
 	panicked atomic.Pointer[fetchPanic]
 	running  sync.WaitGroup // the tasks not yet finished or cancelled
+	stopping atomic.Bool    // All has returned: no one reads results
 }
 
 // stop aborts the tasks, if they are not done, and waits until they are.
 func (b *batch) stop(tasks []*sched.JoinHandle[struct{}]) {
+	b.stopping.Store(true)
 	for _, t := range tasks {
 		t.Abort()
 	}
@@ -196,26 +198,29 @@ func (e *fetchPanic) String() string {
 }
 
 // Cancel abandons the fetch under way, if there is one. A fetcher is
-// cancelled before it is done when All aborts it, as All returns, or
-// when the runtime shuts down. For the second, the URL it was fetching
-// and every URL no task has taken end with sched.ErrShutdown, so that
-// All's loop gets a result for each and returns.
+// cancelled before it is done when All stops the fetches as it returns,
+// or when the runtime shuts down. For the second, the URL it was
+// fetching and every URL no task has taken end with sched.ErrShutdown,
+// so that All's loop gets a result for each and returns; for the first,
+// no one is left to read them.
 func (f *fetcher) Cancel() {
 	if f.over {
 		return
 	}
-	b := f.b
-	if f.cur != nil {
-		future.Cancel(f.cur)
-		f.cur = nil
-		b.put(f.i, b.shutdown(f.i))
-	}
-	for {
-		i := int(b.taken.Add(1)) - 1
-		if i >= len(b.urls) {
-			break
+	b, cur := f.b, f.cur
+	f.cur = nil
+	future.Cancel(cur)
+	if !b.stopping.Load() {
+		if cur != nil {
+			b.put(f.i, b.shutdown(f.i))
 		}
-		b.put(i, b.shutdown(i))
+		for {
+			i := int(b.taken.Add(1)) - 1
+			if i >= len(b.urls) {
+				break
+			}
+			b.put(i, b.shutdown(i))
+		}
 	}
 	f.end()
 }

@@ -234,7 +234,8 @@ type exchanging struct {
 // ANCHOR: getting-poll
 
 func (g *getting) Poll(
-	cx *future.Context) future.Poll[future.Result[*Response]] {
+	cx *future.Context,
+) future.Poll[future.Result[*Response]] {
 	if g.done {
 		panic("fetch: Get's future polled after it was done")
 	}
