@@ -28,12 +28,21 @@ const watchdog = 20 * time.Second
 // serve on it. It returns the address and the task's handle.
 func serveOne[T any](t *testing.T, serve func(rt *sched.Runtime, c *tcp.Conn) future.Future[future.Result[T]]) (string, *sched.Runtime, *sched.JoinHandle[future.Result[T]]) {
 	t.Helper()
+	// The listener belongs to the task (tcp's rule), so it is closed only
+	// once the runtime's shutdown has ended the task: this cleanup is
+	// registered before schedtest.New's, and cleanups run last first.
+	// A test that failed skips the shutdown, and leaves the socket open.
+	var l *tcp.Listener
+	t.Cleanup(func() {
+		if l != nil && !t.Failed() {
+			l.Close()
+		}
+	})
 	rt := schedtest.New(t, 2, sched.New)
 	l, err := tcp.Listen(rt.Reactor(), "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { l.Close() })
 	h := sched.Spawn(rt, future.Then(l.Accept(),
 		func(r future.Result[*tcp.Conn]) future.Future[future.Result[T]] {
 			if r.Err != nil {
