@@ -479,7 +479,7 @@ func (r *Reactor) Register(fd int) (*Registration, error) {
 	return g, nil
 }
 
-// register is Register, with the Registration in g.
+// register is Register, with the Registration in g, which is zero.
 func (r *Reactor) register(g *Registration, fd int) error {
 	regular, err := isRegular(fd)
 	if err != nil {
@@ -504,6 +504,23 @@ func (r *Reactor) register(g *Registration, fd int) error {
 }
 
 // ANCHOR_END: register-fn
+
+// ANCHOR: register-in
+
+// RegisterIn is Register with the Registration in memory the caller
+// owns: g, a zero Registration, typically a field of a larger struct
+// that lives as long as the descriptor is registered, so that registering
+// allocates nothing. g must not be copied or reused once registered,
+// not even after Deregister: its futures and the reactor's table point
+// to it.
+func (r *Reactor) RegisterIn(g *Registration, fd int) error {
+	if g.r != nil {
+		return fmt.Errorf("reactor: register fd %d: Registration in use", fd)
+	}
+	return r.register(g, fd)
+}
+
+// ANCHOR_END: register-in
 
 // ANCHOR: remember
 

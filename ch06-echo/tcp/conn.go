@@ -22,8 +22,8 @@ var ErrIdle = errors.New("idle timeout")
 // A Conn is one TCP connection, registered with a reactor. Its reads and
 // writes are futures; see the package comment for who may use it.
 type Conn struct {
+	reg    reactor.Registration // the socket's, kept in the Conn
 	r      *reactor.Reactor
-	reg    *reactor.Registration
 	fd     int
 	remote netip.AddrPort
 	closed bool
@@ -36,7 +36,7 @@ type Conn struct {
 	// clockStart), timer is armed for last+idle when something waits.
 	idle  time.Duration
 	last  int64
-	timer future.Future[struct{}]
+	timer reactor.Timer
 
 	rd *reading // the future Read returns, made at the first Read
 	wr *writing // the future Write returns, made at the first Write
@@ -52,11 +52,12 @@ func newConn(r *reactor.Reactor, fd int, remote netip.AddrPort) (*Conn, error) {
 	if err := setKeepAlive(fd); err != nil {
 		return nil, opError("accept", netip.AddrPort{}, remote, err)
 	}
-	reg, err := r.Register(fd)
-	if err != nil {
+	// One allocation for the Conn and its Registration.
+	c := &Conn{r: r, fd: fd, remote: remote}
+	if err := r.RegisterIn(&c.reg, fd); err != nil {
 		return nil, opError("register", netip.AddrPort{}, remote, err)
 	}
-	return &Conn{r: r, reg: reg, fd: fd, remote: remote}, nil
+	return c, nil
 }
 
 // RemoteAddr is the address of the other end.
@@ -71,8 +72,7 @@ func (c *Conn) LocalAddr() netip.AddrPort { return localAddr(c.fd) }
 func (c *Conn) SetIdleTimeout(d time.Duration) {
 	c.idle = d
 	c.last = now()
-	future.Cancel(c.timer)
-	c.timer = nil
+	c.timer.Stop(c.r)
 }
 
 // waitDir is the direction of a wait, for ready.
@@ -215,17 +215,17 @@ func (c *Conn) idleOver(cx *future.Context) bool {
 		return false
 	}
 	for {
-		if c.timer == nil {
+		if !c.timer.Armed() {
 			left := time.Duration(c.last + int64(c.idle) - now())
 			if left <= 0 {
 				return true
 			}
-			c.timer = c.r.Sleep(left)
+			c.timer.Arm(c.r, left, cx)
 		}
-		if !c.timer.Poll(cx).IsDone() {
+		if !c.timer.Poll(c.r, cx) {
 			return false
 		}
-		c.timer = nil // fired: loop to see whether bytes moved since
+		// fired: loop to see whether bytes moved since
 	}
 }
 
@@ -253,8 +253,7 @@ func (c *Conn) Close() error {
 		return nil
 	}
 	c.closed = true
-	future.Cancel(c.timer)
-	c.timer = nil
+	c.timer.Stop(c.r)
 	c.reg.Deregister()
 	if err := closeFD(c.fd); err != nil {
 		return c.opErr("close", err)
