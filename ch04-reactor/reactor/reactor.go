@@ -454,10 +454,10 @@ type Registration struct {
 	// on different descriptors never wait for each other.
 	mu      sync.Mutex
 	ready   [2]bool         // an edge arrived that no future has consumed
-	waiter  [2]*readiness   // the pending future of each direction
-	waker   [2]future.Waker // and the waker it was last polled with
 	closed  bool            // deregistered, or the reactor closed
 	readEOF bool            // the kernel said the peer closed its writing side
+	waiter  [2]*readiness   // the pending future of each direction
+	waker   [2]future.Waker // and the waker it was last polled with
 }
 
 // ANCHOR_END: registration
@@ -521,6 +521,10 @@ func (r *Reactor) RegisterIn(g *Registration, fd int) error {
 }
 
 // ANCHOR_END: register-in
+
+// Reactor returns the Reactor that g was registered with, or nil if g
+// never was.
+func (g *Registration) Reactor() *Reactor { return g.r }
 
 // ANCHOR: remember
 

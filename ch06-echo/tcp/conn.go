@@ -23,7 +23,6 @@ var ErrIdle = errors.New("idle timeout")
 // writes are futures; see the package comment for who may use it.
 type Conn struct {
 	reg    reactor.Registration // the socket's, kept in the Conn
-	r      *reactor.Reactor
 	fd     int
 	remote netip.AddrPort
 	closed bool
@@ -53,7 +52,7 @@ func newConn(r *reactor.Reactor, fd int, remote netip.AddrPort) (*Conn, error) {
 		return nil, opError("accept", netip.AddrPort{}, remote, err)
 	}
 	// One allocation for the Conn and its Registration.
-	c := &Conn{r: r, fd: fd, remote: remote}
+	c := &Conn{fd: fd, remote: remote}
 	if err := r.RegisterIn(&c.reg, fd); err != nil {
 		return nil, opError("register", netip.AddrPort{}, remote, err)
 	}
@@ -72,7 +71,7 @@ func (c *Conn) LocalAddr() netip.AddrPort { return localAddr(c.fd) }
 func (c *Conn) SetIdleTimeout(d time.Duration) {
 	c.idle = d
 	c.last = now()
-	c.timer.Stop(c.r)
+	c.timer.Stop(c.reg.Reactor())
 }
 
 // waitDir is the direction of a wait, for ready.
@@ -220,9 +219,9 @@ func (c *Conn) idleOver(cx *future.Context) bool {
 			if left <= 0 {
 				return true
 			}
-			c.timer.Arm(c.r, left, cx)
+			c.timer.Arm(c.reg.Reactor(), left, cx)
 		}
-		if !c.timer.Poll(c.r, cx) {
+		if !c.timer.Poll(c.reg.Reactor(), cx) {
 			return false
 		}
 		// fired: loop to see whether bytes moved since
@@ -253,7 +252,7 @@ func (c *Conn) Close() error {
 		return nil
 	}
 	c.closed = true
-	c.timer.Stop(c.r)
+	c.timer.Stop(c.reg.Reactor())
 	c.reg.Deregister()
 	if err := closeFD(c.fd); err != nil {
 		return c.opErr("close", err)

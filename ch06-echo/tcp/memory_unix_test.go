@@ -25,7 +25,7 @@ import (
 // are raw sockets, which allocate nothing in Go.
 func TestIdleConnObjects(t *testing.T) {
 	const n = 500
-	const maxIdleBytes = 352 // Conn 192, Echo 64, table, timer heap: 320
+	const maxIdleBytes = 352 // Conn 192, Echo 64, table and timer heap 50
 	r, err := reactor.New()
 	if err != nil {
 		t.Fatal(err)
