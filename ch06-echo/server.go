@@ -111,7 +111,8 @@ func (a *acceptLoop) Poll(cx *future.Context) future.Poll[struct{}] {
 		}
 		a.fails = 0
 		r.Value.SetIdleTimeout(a.s.cfg.idle)
-		t := &connTask{s: a.s, c: r.Value, echo: tcp.Echo(r.Value)}
+		t := &connTask{s: a.s}
+		t.echo.Start(r.Value)
 		a.s.add(t, func() *sched.JoinHandle[struct{}] {
 			return sched.SpawnFrom(cx, future.Future[struct{}](t))
 		})
@@ -180,7 +181,7 @@ func (s *bookServer) add(t *connTask,
 	s.conns[t] = nil
 	s.total++
 	s.mu.Unlock()
-	s.log.Debug("accepted", "remote", t.c.RemoteAddr())
+	s.log.Debug("accepted", "remote", t.echo.Conn().RemoteAddr())
 	h := spawn()
 	s.mu.Lock()
 	if _, open := s.conns[t]; open {
@@ -194,11 +195,11 @@ func (s *bookServer) add(t *connTask,
 // ANCHOR: conn-task
 
 // connTask is one connection's task: tcp.Echo, and then its leaving the
-// server's set of open connections.
+// server's set of open connections. Echo's future is a field, not a
+// pointer, so that the task's future is one allocation.
 type connTask struct {
 	s    *bookServer
-	c    *tcp.Conn
-	echo future.Future[future.Result[int64]]
+	echo tcp.Echoing // started on the connection (Echo's future)
 }
 
 func (t *connTask) Poll(cx *future.Context) future.Poll[struct{}] {
@@ -214,7 +215,7 @@ func (t *connTask) Poll(cx *future.Context) future.Poll[struct{}] {
 // period (JoinHandle.Abort, or the runtime's Shutdown): Echo's Cancel
 // closes the socket.
 func (t *connTask) Cancel() {
-	future.Cancel(t.echo)
+	t.echo.Cancel()
 	t.s.remove(nil, t, "err", "shutdown")
 }
 
@@ -232,7 +233,7 @@ func (s *bookServer) remove(cx *future.Context, t *connTask, facts ...any) {
 	w := s.parked
 	s.parked = nil
 	s.mu.Unlock()
-	facts = append([]any{"remote", t.c.RemoteAddr()}, facts...)
+	facts = append([]any{"remote", t.echo.Conn().RemoteAddr()}, facts...)
 	s.log.Debug("closed", facts...)
 	switch {
 	case w == nil:
