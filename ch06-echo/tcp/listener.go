@@ -125,14 +125,14 @@ func (f *accepting) Poll(cx *future.Context) future.Poll[future.Result[*Conn]] {
 		}
 		// ANCHOR_END: accept-wait
 		// ANCHOR: accept-call
-		fd, sa, err := acceptFD(l.fd)
+		fd, remote, err := acceptFD(l.fd)
 		switch {
 		case err == nil:
 			if l.backoff != 0 {
 				l.logger().Info("accepting again", "addr", l.addr.String())
 				l.backoff = 0
 			}
-			c, err := newConn(l.r, fd, addrPort(sa))
+			c, err := newConn(l.r, fd, remote)
 			if err != nil {
 				closeFD(fd)
 				return f.fail(err)

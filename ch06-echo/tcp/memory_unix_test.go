@@ -21,11 +21,14 @@ import (
 // after a collection, and fails if a connection holds more than two
 // objects (the Conn, with its Registration and idle timer inside, and
 // Echo's future) or more than maxIdleBytes: a regression to a
-// Registration, a timer or a table entry allocated apart. The clients
-// are raw sockets, which allocate nothing in Go.
+// Registration, a timer or a table entry allocated apart. It also fails
+// if accepting allocates anything but the Conn and the table's growth
+// (unix.Accept4 left about 180 B of garbage). The clients are raw
+// sockets, which allocate nothing in Go.
 func TestIdleConnObjects(t *testing.T) {
 	const n = 500
-	const maxIdleBytes = 352 // Conn 192, Echo 64, table and timer heap 50
+	const maxIdleBytes = 352   // Conn 192, Echo 64, table and timer heap 50
+	const maxAcceptBytes = 256 // the Conn, 192 B, and the table's growth
 	r, err := reactor.New()
 	if err != nil {
 		t.Fatal(err)
@@ -77,21 +80,28 @@ func TestIdleConnObjects(t *testing.T) {
 		if res.Err != nil {
 			t.Fatal(res.Err)
 		}
-		c := res.Value
+		conns = append(conns, res.Value)
+	}
+	var accepted runtime.MemStats
+	runtime.ReadMemStats(&accepted)
+	for _, c := range conns {
 		c.SetIdleTimeout(time.Hour)
 		e := tcp.Echo(c)
 		if e.Poll(cx).IsDone() {
 			t.Fatal("Echo done on a connection that has sent nothing")
 		}
-		conns, echoes = append(conns, c), append(echoes, e)
+		echoes = append(echoes, e)
 	}
 	after := liveHeap()
 	runtime.KeepAlive(conns)
 
 	objects := float64(after.HeapObjects-before.HeapObjects) / n
 	bytes := float64(after.HeapAlloc-before.HeapAlloc) / n
-	t.Logf("an idle connection holds %.2f objects, %.0f B of live heap",
-		objects, bytes)
+	allocs := float64(accepted.Mallocs-before.Mallocs) / n
+	allocBytes := float64(accepted.TotalAlloc-before.TotalAlloc) / n
+	t.Logf("an idle connection holds %.2f objects, %.0f B of live heap; "+
+		"accepting it made %.2f allocations, %.0f B",
+		objects, bytes, allocs, allocBytes)
 	if objects > 2.1 {
 		t.Errorf("an idle connection holds %.2f heap objects, want 2: "+
 			"the Conn (with its Registration and idle timer) and Echo's "+
@@ -100,6 +110,14 @@ func TestIdleConnObjects(t *testing.T) {
 	if bytes > maxIdleBytes {
 		t.Errorf("an idle connection holds %.0f B of live heap, over %d",
 			bytes, maxIdleBytes)
+	}
+	// Garbage counts too: the collector lets the heap grow by as much
+	// as is live before it collects, so what accepting leaves behind
+	// raises the resident memory of a server holding connections.
+	if allocs > 1.5 || allocBytes > maxAcceptBytes {
+		t.Errorf("accepting a connection made %.2f allocations, %.0f B; "+
+			"want 1 (the Conn) and at most %d B (with the table's growth)",
+			allocs, allocBytes, maxAcceptBytes)
 	}
 }
 
