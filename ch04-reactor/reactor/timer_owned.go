@@ -12,10 +12,11 @@ import (
 // what a Sleep future holds, without the future. A connection's idle
 // timeout keeps one in the connection, so that arming it allocates
 // nothing. The zero Timer is not armed. A Timer belongs to one task, as
-// a future does; it must not be copied once armed.
+// a future does, which remembers whether it armed it (a Timer holds no
+// flag for that, so that a struct can keep the flag with its own); it
+// must not be copied once armed.
 type Timer struct {
-	t     timer
-	armed bool // since Arm, until Poll reports it fired or Stop; owner's
+	t timer
 }
 
 // Arm makes t fire once d has passed, and wake cx's waker then (or the
@@ -24,13 +25,12 @@ type Timer struct {
 func (t *Timer) Arm(r *Reactor, d time.Duration, cx *future.Context) {
 	tm := &r.timers
 	tm.mu.Lock()
-	if t.armed && t.t.state == timerWaiting {
+	if t.t.state == timerWaiting {
 		tm.cancel(&t.t)
 	}
 	if t.t.state == timerCancelled {
 		tm.drop(&t.t) // a timer has at most one entry in the heap
 	}
-	t.armed = true
 	if tm.closed {
 		t.t = timer{state: timerFired}
 		tm.mu.Unlock()
@@ -43,35 +43,26 @@ func (t *Timer) Arm(r *Reactor, d time.Duration, cx *future.Context) {
 	}
 }
 
-// Poll reports whether t, armed, has fired; then t is no longer armed.
-// If it has not, cx's waker is the one it will wake. Polling a t that is
-// not armed panics.
+// Poll reports whether t, armed, has fired; if it has not, cx's waker is
+// the one it will wake. Poll t only between Arm and the Poll that
+// reports it fired (or Stop).
 func (t *Timer) Poll(r *Reactor, cx *future.Context) (fired bool) {
-	if !t.armed {
-		panic("reactor: Timer polled while not armed")
-	}
 	tm := &r.timers
 	tm.mu.Lock()
 	defer tm.mu.Unlock()
-	if t.t.state == timerFired {
-		t.armed = false
+	switch t.t.state {
+	case timerFired:
 		return true
+	case timerWaiting:
+		t.t.waker = cx.Waker()
+		return false
 	}
-	t.t.waker = cx.Waker()
-	return false
+	panic("reactor: Timer polled while not armed")
 }
 
-// Armed reports whether t is armed: since Arm, and until Poll reports
-// that it fired or Stop.
-func (t *Timer) Armed() bool { return t.armed }
-
 // Stop disarms t, so that it never fires. It does nothing to a t that is
-// not armed.
+// not armed, or has fired.
 func (t *Timer) Stop(r *Reactor) {
-	if !t.armed {
-		return
-	}
-	t.armed = false
 	tm := &r.timers
 	tm.mu.Lock()
 	if t.t.state == timerWaiting {

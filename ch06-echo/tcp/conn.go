@@ -32,13 +32,14 @@ type Conn struct {
 	rwait, wwait bool
 
 	// Idle timeout: last is when a byte last moved (nanoseconds since
-	// clockStart), timer is armed for last+idle when something waits.
-	idle  time.Duration
-	last  int64
-	timer reactor.Timer
+	// clockStart), timer is armed (timing) for last+idle when something
+	// waits.
+	timing bool
+	idle   time.Duration
+	last   int64
+	timer  reactor.Timer
 
-	rd *reading // the future Read returns, made at the first Read
-	wr *writing // the future Write returns, made at the first Write
+	io *ioFutures // the futures of Read and Write, made at the first call
 }
 
 // ANCHOR_END: conn-type
@@ -71,7 +72,15 @@ func (c *Conn) LocalAddr() netip.AddrPort { return localAddr(c.fd) }
 func (c *Conn) SetIdleTimeout(d time.Duration) {
 	c.idle = d
 	c.last = now()
-	c.timer.Stop(c.reg.Reactor())
+	c.stopTimer()
+}
+
+// stopTimer disarms the idle timer, if it is armed.
+func (c *Conn) stopTimer() {
+	if c.timing {
+		c.timer.Stop(c.reg.Reactor())
+		c.timing = false
+	}
 }
 
 // waitDir is the direction of a wait, for ready.
@@ -214,17 +223,18 @@ func (c *Conn) idleOver(cx *future.Context) bool {
 		return false
 	}
 	for {
-		if !c.timer.Armed() {
+		if !c.timing {
 			left := time.Duration(c.last + int64(c.idle) - now())
 			if left <= 0 {
 				return true
 			}
 			c.timer.Arm(c.reg.Reactor(), left, cx)
+			c.timing = true
 		}
 		if !c.timer.Poll(c.reg.Reactor(), cx) {
 			return false
 		}
-		// fired: loop to see whether bytes moved since
+		c.timing = false // fired: loop to see whether bytes moved since
 	}
 }
 
@@ -252,7 +262,7 @@ func (c *Conn) Close() error {
 		return nil
 	}
 	c.closed = true
-	c.timer.Stop(c.reg.Reactor())
+	c.stopTimer()
 	c.reg.Deregister()
 	if err := closeFD(c.fd); err != nil {
 		return c.opErr("close", err)

@@ -28,7 +28,7 @@ import (
 func TestIdleConnObjects(t *testing.T) {
 	const n = 500
 	const maxIdleBytes = 352   // Conn 192, Echo 64, table and timer heap 50
-	const maxAcceptBytes = 256 // the Conn, 192 B, and the table's growth
+	const maxAcceptBytes = 240 // the Conn, 176 B, and the table's growth
 	r, err := reactor.New()
 	if err != nil {
 		t.Fatal(err)
