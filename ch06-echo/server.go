@@ -77,9 +77,8 @@ func listenBook(cfg config, log *slog.Logger) (*bookServer, error) {
 type acceptLoop struct {
 	s     *bookServer
 	l     *tcp.Listener
-	wait  future.Future[future.Result[*tcp.Conn]] // the Accept, or nil
-	pause future.Future[struct{}]                 // after an error, or nil
-	fails int                                     // errors in a row
+	pause future.Future[struct{}] // after an error, or nil
+	fails int                     // errors in a row
 }
 
 // ANCHOR_END: accept-loop-type
@@ -97,14 +96,10 @@ func (a *acceptLoop) Poll(cx *future.Context) future.Poll[struct{}] {
 		if !a.s.admit(cx) {
 			return future.Pending[struct{}]() // at -max-conns: woken by a close
 		}
-		if a.wait == nil {
-			a.wait = a.l.Accept()
-		}
-		r, ok := a.wait.Poll(cx).Value()
+		r, ok := a.l.PollAccept(cx).Value() // Accept, without a future
 		if !ok {
 			return future.Pending[struct{}]()
 		}
-		a.wait = nil
 		if r.Err != nil {
 			a.backOff(r.Err)
 			continue
@@ -143,7 +138,6 @@ func (a *acceptLoop) backOff(err error) {
 // Cancel stops the loop: the shutdown's Abort runs it on the worker that
 // owns the task, as tcp's rule for closing a Listener asks.
 func (a *acceptLoop) Cancel() {
-	future.Cancel(a.wait)
 	future.Cancel(a.pause)
 	a.l.Close()
 	a.s.mu.Lock()
