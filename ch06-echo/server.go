@@ -34,7 +34,8 @@ type bookServer struct {
 	loop *sched.JoinHandle[struct{}] // the accept loop's task
 	done chan struct{}               // closed when the accept loop has ended
 
-	connSet[*connTask, *sched.JoinHandle[struct{}]]
+	connSet
+	tasks  []*connTask  // the open connections' tasks; guarded by mu
 	parked future.Waker // the accept loop, waiting at max-conns; guarded by mu
 }
 
@@ -63,7 +64,7 @@ func listenBook(cfg config, log *slog.Logger) (*bookServer, error) {
 	s := &bookServer{
 		rt: rt, log: log, cfg: cfg, la: l.Addr().String(),
 		done:    make(chan struct{}),
-		connSet: newConnSet[*connTask, *sched.JoinHandle[struct{}]](cfg.maxConns),
+		connSet: newConnSet(cfg.maxConns),
 	}
 	s.loop = sched.Spawn(rt, future.Future[struct{}](&acceptLoop{s: s, l: l}))
 	return s, nil
@@ -152,7 +153,7 @@ func (a *acceptLoop) Cancel() {
 // If not, it leaves the loop's waker for the next connection that ends.
 func (s *bookServer) admit(cx *future.Context) bool {
 	s.mu.Lock()
-	open := len(s.conns)
+	open := s.n
 	if open < s.cfg.maxConns {
 		s.mu.Unlock()
 		return true
@@ -166,22 +167,39 @@ func (s *bookServer) admit(cx *future.Context) bool {
 	return false
 }
 
-// add puts t in the set of open connections and spawns its task. The
-// entry goes in before the spawn, because the task may run, and end, on
-// another worker before spawn returns its handle.
+// add puts t in the set of open connections, at the end of the slice
+// (t.slot says where), and spawns its task. The entry goes in before the
+// spawn, because the task may run, and end, on another worker before
+// spawn returns its handle.
 func (s *bookServer) add(t *connTask,
 	spawn func() *sched.JoinHandle[struct{}]) {
 	s.mu.Lock()
-	s.conns[t] = nil
-	s.total++
+	t.slot = len(s.tasks)
+	s.tasks = append(s.tasks, t)
+	s.addLocked()
 	s.mu.Unlock()
 	s.log.Debug("accepted", "remote", t.echo.Conn().RemoteAddr())
 	h := spawn()
 	s.mu.Lock()
-	if _, open := s.conns[t]; open {
-		s.conns[t] = h
+	if t.slot >= 0 { // still open
+		t.h = h
 	}
 	s.mu.Unlock()
+}
+
+// removeLocked takes t out of the slice, if it is still there: the last
+// entry takes its place. The caller holds mu.
+func (s *bookServer) removeLocked(t *connTask) {
+	if t.slot < 0 {
+		return
+	}
+	last := len(s.tasks) - 1
+	s.tasks[t.slot] = s.tasks[last]
+	s.tasks[t.slot].slot = t.slot
+	s.tasks[last] = nil
+	s.tasks = s.tasks[:last]
+	t.slot = -1
+	s.connSet.removeLocked()
 }
 
 // ANCHOR_END: conn-set
@@ -194,6 +212,11 @@ func (s *bookServer) add(t *connTask,
 type connTask struct {
 	s    *bookServer
 	echo tcp.Echoing // started on the connection (Echo's future)
+
+	// Guarded by s.mu: where t is in s.tasks (-1 once it has left),
+	// and its task's handle, for the shutdown to abort it.
+	slot int
+	h    *sched.JoinHandle[struct{}]
 }
 
 func (t *connTask) Poll(cx *future.Context) future.Poll[struct{}] {
@@ -255,9 +278,9 @@ func (s *bookServer) stopAccepting() {
 // connection there, since a Conn is not safe for use by two goroutines.
 func (s *bookServer) closeAll() int {
 	s.mu.Lock()
-	hs := make([]*sched.JoinHandle[struct{}], 0, len(s.conns))
-	for _, h := range s.conns {
-		hs = append(hs, h)
+	hs := make([]*sched.JoinHandle[struct{}], 0, len(s.tasks))
+	for _, t := range s.tasks {
+		hs = append(hs, t.h)
 	}
 	s.mu.Unlock()
 	for _, h := range hs {
