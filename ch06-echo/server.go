@@ -167,10 +167,9 @@ func (s *bookServer) admit(cx *future.Context) bool {
 	return false
 }
 
-// add puts t in the set of open connections, at the end of the slice
-// (t.slot says where), and spawns its task. The entry goes in before the
-// spawn, because the task may run, and end, on another worker before
-// spawn returns its handle.
+// add puts t at the end of the set (t.slot says where), then spawns its
+// task: in that order, because the task may run, and end, on another
+// worker before spawn returns its handle.
 func (s *bookServer) add(t *connTask,
 	spawn func() *sched.JoinHandle[struct{}]) {
 	s.mu.Lock()
@@ -187,6 +186,8 @@ func (s *bookServer) add(t *connTask,
 	s.mu.Unlock()
 }
 
+// ANCHOR_END: conn-set
+
 // removeLocked takes t out of the slice, if it is still there: the last
 // entry takes its place. The caller holds mu.
 func (s *bookServer) removeLocked(t *connTask) {
@@ -201,8 +202,6 @@ func (s *bookServer) removeLocked(t *connTask) {
 	t.slot = -1
 	s.connSet.removeLocked()
 }
-
-// ANCHOR_END: conn-set
 
 // ANCHOR: conn-task
 

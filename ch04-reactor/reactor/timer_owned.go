@@ -43,6 +43,8 @@ func (t *Timer) Arm(r *Reactor, d time.Duration, cx *future.Context) {
 	}
 }
 
+// ANCHOR_END: owned-timer
+
 // Poll reports whether t, armed, has fired; if it has not, cx's waker is
 // the one it will wake. Poll t only between Arm and the Poll that
 // reports it fired (or Stop).
@@ -70,8 +72,6 @@ func (t *Timer) Stop(r *Reactor) {
 	}
 	tm.mu.Unlock()
 }
-
-// ANCHOR_END: owned-timer
 
 // drop takes t's cancelled entry out of the heap, if it is still there,
 // so that t may be armed again (add's rule). It searches the heap, in
