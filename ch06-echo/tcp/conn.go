@@ -24,7 +24,8 @@ var ErrIdle = errors.New("idle timeout")
 type Conn struct {
 	reg    reactor.Registration // the socket's, kept in the Conn
 	fd     int
-	remote netip.AddrPort
+	remote [16]byte // the peer's address (IPv4 as IPv4-mapped IPv6)
+	rport  uint16   // and port: RemoteAddr makes a netip.AddrPort of them
 	closed bool
 
 	// Whether a read or a write is waiting for its direction's next edge
@@ -53,7 +54,7 @@ func newConn(r *reactor.Reactor, fd int, remote netip.AddrPort) (*Conn, error) {
 		return nil, opError("accept", netip.AddrPort{}, remote, err)
 	}
 	// One allocation for the Conn and its Registration.
-	c := &Conn{fd: fd, remote: remote}
+	c := &Conn{fd: fd, remote: remote.Addr().As16(), rport: remote.Port()}
 	if err := r.RegisterIn(&c.reg, fd); err != nil {
 		return nil, opError("register", netip.AddrPort{}, remote, err)
 	}
@@ -61,7 +62,9 @@ func newConn(r *reactor.Reactor, fd int, remote netip.AddrPort) (*Conn, error) {
 }
 
 // RemoteAddr is the address of the other end.
-func (c *Conn) RemoteAddr() netip.AddrPort { return c.remote }
+func (c *Conn) RemoteAddr() netip.AddrPort {
+	return netip.AddrPortFrom(netip.AddrFrom16(c.remote).Unmap(), c.rport)
+}
 
 // LocalAddr is the address of this end (a system call each time).
 func (c *Conn) LocalAddr() netip.AddrPort { return localAddr(c.fd) }
@@ -281,7 +284,7 @@ func (c *Conn) opErr(op string, err error) error {
 	if !c.closed {
 		local = c.LocalAddr()
 	}
-	return opError(op, local, c.remote, err)
+	return opError(op, local, c.RemoteAddr(), err)
 }
 
 // wrapErrno names the system call behind a bare errno.

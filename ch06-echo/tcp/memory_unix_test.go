@@ -27,8 +27,8 @@ import (
 // sockets, which allocate nothing in Go.
 func TestIdleConnObjects(t *testing.T) {
 	const n = 500
-	const maxIdleBytes = 320   // Conn 176, Echo 64, table and timer heap 50
-	const maxAcceptBytes = 240 // the Conn, 176 B, and the table's growth
+	const maxIdleBytes = 304   // Conn 160, Echo 64, table and timer heap 50
+	const maxAcceptBytes = 224 // the Conn, 160 B, and the table's growth
 	r, err := reactor.New()
 	if err != nil {
 		t.Fatal(err)
