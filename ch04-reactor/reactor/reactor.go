@@ -97,7 +97,7 @@ type Reactor struct {
 	kernelMu sync.RWMutex
 	closed   atomic.Bool // set once, by Close, under kernelMu and parkMu
 
-	regsMu sync.Mutex      // guards regs and gen; a Registration: own mu
+	regsMu sync.Mutex      // guards regs and gen (a Registration has its own)
 	regs   []*Registration // by descriptor number (see remember)
 	gen    uint32          // the tag of the latest Registration; never 0
 
