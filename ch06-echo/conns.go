@@ -5,14 +5,15 @@ import (
 	"sync"
 )
 
-// connSet is a server's set of open connections, kept so that a graceful
-// shutdown can wait for it to empty, and close what is left when the
-// grace period ends. Both servers keep one, keyed by what they hold of a
-// connection (the book's its task, -std its net.Conn); the book's server
-// also keeps its parked accept loop under the same mutex.
-type connSet[K comparable, V any] struct {
+// connSet is what a server counts of its open connections, so that a
+// graceful shutdown can wait for them to end, and so that the accept loop
+// can stop at -max-conns. Each server keeps the connections themselves
+// as it likes, under the same mutex (the book's in a slice of its tasks,
+// -std in a map of its net.Conns); the book's server also keeps its
+// parked accept loop under it.
+type connSet struct {
 	mu      sync.Mutex
-	conns   map[K]V       // open connections
+	n       int           // open connections
 	total   int64         // connections accepted
 	closing bool          // the server has stopped accepting
 	empty   chan struct{} // closed once closing and no connection is open
@@ -25,14 +26,20 @@ type connSet[K comparable, V any] struct {
 	resume int
 }
 
-func newConnSet[K comparable, V any](maxConns int) connSet[K, V] {
-	return connSet[K, V]{conns: make(map[K]V), empty: make(chan struct{}), resume: maxConns / 2}
+func newConnSet(maxConns int) connSet {
+	return connSet{empty: make(chan struct{}), resume: maxConns / 2}
+}
+
+// addLocked counts a connection in. The caller holds mu.
+func (s *connSet) addLocked() {
+	s.n++
+	s.total++
 }
 
 // fullLocked notes that the accept loop stopped at -max-conns, and
 // reports whether that begins an episode: then the caller logs it. The
 // caller holds mu.
-func (s *connSet[K, V]) fullLocked() bool {
+func (s *connSet) fullLocked() bool {
 	first := !s.full
 	s.full = true
 	return first
@@ -44,39 +51,39 @@ func logFull(log *slog.Logger, open, resume int) {
 		"open", open, "quiet_until_open", resume)
 }
 
-// removeLocked takes k out of the set, and tells a shutdown that waits
-// for the set to empty that it has. The caller holds mu.
-func (s *connSet[K, V]) removeLocked(k K) {
-	delete(s.conns, k)
-	if len(s.conns) <= s.resume {
+// removeLocked counts a connection out, and tells a shutdown that waits
+// for the last one that it has gone. The caller holds mu.
+func (s *connSet) removeLocked() {
+	s.n--
+	if s.n <= s.resume {
 		s.full = false
 	}
-	if s.closing && len(s.conns) == 0 {
+	if s.closing && s.n == 0 {
 		close(s.empty)
 	}
 }
 
 // beginClosing marks the server as no longer accepting: from now on the
 // last connection to leave closes empty (now, if none is open).
-func (s *connSet[K, V]) beginClosing() {
+func (s *connSet) beginClosing() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.closing = true
-	if len(s.conns) == 0 {
+	if s.n == 0 {
 		close(s.empty)
 	}
 }
 
-func (s *connSet[K, V]) open() int {
+func (s *connSet) open() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return len(s.conns)
+	return s.n
 }
 
-func (s *connSet[K, V]) served() int64 {
+func (s *connSet) served() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.total
 }
 
-func (s *connSet[K, V]) drained() <-chan struct{} { return s.empty }
+func (s *connSet) drained() <-chan struct{} { return s.empty }

@@ -34,7 +34,8 @@ type bookServer struct {
 	loop *sched.JoinHandle[struct{}] // the accept loop's task
 	done chan struct{}               // closed when the accept loop has ended
 
-	connSet[*connTask, *sched.JoinHandle[struct{}]]
+	connSet
+	tasks  []*connTask  // the open connections' tasks; guarded by mu
 	parked future.Waker // the accept loop, waiting at max-conns; guarded by mu
 }
 
@@ -63,7 +64,7 @@ func listenBook(cfg config, log *slog.Logger) (*bookServer, error) {
 	s := &bookServer{
 		rt: rt, log: log, cfg: cfg, la: l.Addr().String(),
 		done:    make(chan struct{}),
-		connSet: newConnSet[*connTask, *sched.JoinHandle[struct{}]](cfg.maxConns),
+		connSet: newConnSet(cfg.maxConns),
 	}
 	s.loop = sched.Spawn(rt, future.Future[struct{}](&acceptLoop{s: s, l: l}))
 	return s, nil
@@ -77,9 +78,8 @@ func listenBook(cfg config, log *slog.Logger) (*bookServer, error) {
 type acceptLoop struct {
 	s     *bookServer
 	l     *tcp.Listener
-	wait  future.Future[future.Result[*tcp.Conn]] // the Accept, or nil
-	pause future.Future[struct{}]                 // after an error, or nil
-	fails int                                     // errors in a row
+	pause future.Future[struct{}] // after an error, or nil
+	fails int                     // errors in a row
 }
 
 // ANCHOR_END: accept-loop-type
@@ -97,21 +97,18 @@ func (a *acceptLoop) Poll(cx *future.Context) future.Poll[struct{}] {
 		if !a.s.admit(cx) {
 			return future.Pending[struct{}]() // at -max-conns: woken by a close
 		}
-		if a.wait == nil {
-			a.wait = a.l.Accept()
-		}
-		r, ok := a.wait.Poll(cx).Value()
+		r, ok := a.l.PollAccept(cx).Value() // Accept, without a future
 		if !ok {
 			return future.Pending[struct{}]()
 		}
-		a.wait = nil
 		if r.Err != nil {
 			a.backOff(r.Err)
 			continue
 		}
 		a.fails = 0
 		r.Value.SetIdleTimeout(a.s.cfg.idle)
-		t := &connTask{s: a.s, c: r.Value, echo: tcp.Echo(r.Value)}
+		t := &connTask{s: a.s}
+		t.echo.Start(r.Value)
 		a.s.add(t, func() *sched.JoinHandle[struct{}] {
 			return sched.SpawnFrom(cx, future.Future[struct{}](t))
 		})
@@ -142,7 +139,6 @@ func (a *acceptLoop) backOff(err error) {
 // Cancel stops the loop: the shutdown's Abort runs it on the worker that
 // owns the task, as tcp's rule for closing a Listener asks.
 func (a *acceptLoop) Cancel() {
-	future.Cancel(a.wait)
 	future.Cancel(a.pause)
 	a.l.Close()
 	a.s.mu.Lock()
@@ -157,7 +153,7 @@ func (a *acceptLoop) Cancel() {
 // If not, it leaves the loop's waker for the next connection that ends.
 func (s *bookServer) admit(cx *future.Context) bool {
 	s.mu.Lock()
-	open := len(s.conns)
+	open := s.n
 	if open < s.cfg.maxConns {
 		s.mu.Unlock()
 		return true
@@ -171,34 +167,55 @@ func (s *bookServer) admit(cx *future.Context) bool {
 	return false
 }
 
-// add puts t in the set of open connections and spawns its task. The
-// entry goes in before the spawn, because the task may run, and end, on
-// another worker before spawn returns its handle.
+// add puts t at the end of the set (t.slot says where), then spawns its
+// task: in that order, because the task may run, and end, on another
+// worker before spawn returns its handle.
 func (s *bookServer) add(t *connTask,
 	spawn func() *sched.JoinHandle[struct{}]) {
 	s.mu.Lock()
-	s.conns[t] = nil
-	s.total++
+	t.slot = len(s.tasks)
+	s.tasks = append(s.tasks, t)
+	s.addLocked()
 	s.mu.Unlock()
-	s.log.Debug("accepted", "remote", t.c.RemoteAddr())
+	s.log.Debug("accepted", "remote", t.echo.Conn().RemoteAddr())
 	h := spawn()
 	s.mu.Lock()
-	if _, open := s.conns[t]; open {
-		s.conns[t] = h
+	if t.slot >= 0 { // still open
+		t.h = h
 	}
 	s.mu.Unlock()
 }
 
 // ANCHOR_END: conn-set
 
+// removeLocked takes t out of the slice, if it is still there: the last
+// entry takes its place. The caller holds mu.
+func (s *bookServer) removeLocked(t *connTask) {
+	if t.slot < 0 {
+		return
+	}
+	last := len(s.tasks) - 1
+	s.tasks[t.slot] = s.tasks[last]
+	s.tasks[t.slot].slot = t.slot
+	s.tasks[last] = nil
+	s.tasks = s.tasks[:last]
+	t.slot = -1
+	s.connSet.removeLocked()
+}
+
 // ANCHOR: conn-task
 
 // connTask is one connection's task: tcp.Echo, and then its leaving the
-// server's set of open connections.
+// server's set of open connections. Echo's future is a field, not a
+// pointer, so that the task's future is one allocation.
 type connTask struct {
 	s    *bookServer
-	c    *tcp.Conn
-	echo future.Future[future.Result[int64]]
+	echo tcp.Echoing // started on the connection (Echo's future)
+
+	// Guarded by s.mu: where t is in s.tasks (-1 once it has left),
+	// and its task's handle, for the shutdown to abort it.
+	slot int
+	h    *sched.JoinHandle[struct{}]
 }
 
 func (t *connTask) Poll(cx *future.Context) future.Poll[struct{}] {
@@ -214,7 +231,7 @@ func (t *connTask) Poll(cx *future.Context) future.Poll[struct{}] {
 // period (JoinHandle.Abort, or the runtime's Shutdown): Echo's Cancel
 // closes the socket.
 func (t *connTask) Cancel() {
-	future.Cancel(t.echo)
+	t.echo.Cancel()
 	t.s.remove(nil, t, "err", "shutdown")
 }
 
@@ -232,7 +249,7 @@ func (s *bookServer) remove(cx *future.Context, t *connTask, facts ...any) {
 	w := s.parked
 	s.parked = nil
 	s.mu.Unlock()
-	facts = append([]any{"remote", t.c.RemoteAddr()}, facts...)
+	facts = append([]any{"remote", t.echo.Conn().RemoteAddr()}, facts...)
 	s.log.Debug("closed", facts...)
 	switch {
 	case w == nil:
@@ -260,9 +277,9 @@ func (s *bookServer) stopAccepting() {
 // connection there, since a Conn is not safe for use by two goroutines.
 func (s *bookServer) closeAll() int {
 	s.mu.Lock()
-	hs := make([]*sched.JoinHandle[struct{}], 0, len(s.conns))
-	for _, h := range s.conns {
-		hs = append(hs, h)
+	hs := make([]*sched.JoinHandle[struct{}], 0, len(s.tasks))
+	for _, t := range s.tasks {
+		hs = append(hs, t.h)
 	}
 	s.mu.Unlock()
 	for _, h := range hs {

@@ -28,7 +28,8 @@ type stdServer struct {
 	done  chan struct{}  // closed when the accept loop has returned
 	wg    sync.WaitGroup // the connections' goroutines
 
-	connSet[net.Conn, struct{}]
+	connSet
+	conns map[net.Conn]struct{} // the open connections; guarded by mu
 }
 
 // listenStd listens on cfg.addr with package net and starts the accept
@@ -52,7 +53,8 @@ func listenStd(cfg config, log *slog.Logger) (*stdServer, error) {
 		slots:   make(chan struct{}, cfg.maxConns),
 		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
-		connSet: newConnSet[net.Conn, struct{}](cfg.maxConns),
+		connSet: newConnSet(cfg.maxConns),
+		conns:   make(map[net.Conn]struct{}),
 	}
 	go s.acceptLoop()
 	return s, nil
@@ -114,7 +116,8 @@ func (s *stdServer) serveConn(c net.Conn) {
 	n, err := echoStd(c, s.cfg.idle)
 	c.Close()
 	s.mu.Lock()
-	s.removeLocked(c)
+	delete(s.conns, c)
+	s.removeLocked()
 	s.mu.Unlock()
 	s.log.Debug("closed", "remote", c.RemoteAddr(), "bytes", n, "err", err)
 	<-s.slots // after the log line: the next connection is logged after it
@@ -167,7 +170,7 @@ func (s *stdServer) add(c net.Conn) {
 	s.log.Debug("accepted", "remote", c.RemoteAddr())
 	s.mu.Lock()
 	s.conns[c] = struct{}{}
-	s.total++
+	s.addLocked()
 	s.mu.Unlock()
 	s.wg.Add(1)
 }

@@ -112,7 +112,7 @@
 // parking worker queues the woken tasks itself, in one batch, as Go's
 // findRunnable hands netpoll's list to injectglist (runtime/proc.go).
 // Everything else may be called from every worker at once, and is built
-// for it: each Registration has a mutex of its own, the map from
+// for it: each Registration has a mutex of its own, the table from
 // descriptors to Registrations a mutex, and the timers theirs,
 // and no system call (epoll_ctl, kevent, the wake-up's write) is made
 // under a lock that a poll, a Sleep or a turn takes.

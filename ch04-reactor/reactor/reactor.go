@@ -97,9 +97,9 @@ type Reactor struct {
 	kernelMu sync.RWMutex
 	closed   atomic.Bool // set once, by Close, under kernelMu and parkMu
 
-	regsMu sync.Mutex // guards regs and gen; a Registration has its own mu
-	regs   map[int]*Registration
-	gen    uint32 // the tag of the latest Registration; never 0
+	regsMu sync.Mutex      // guards regs and gen (a Registration has its own)
+	regs   []*Registration // by descriptor number (see remember)
+	gen    uint32          // the tag of the latest Registration; never 0
 
 	timers timers // the heap of pending Sleeps, with a mutex of its own
 
@@ -121,7 +121,6 @@ func New() (*Reactor, error) {
 		p:          p,
 		events:     make([]event, 128),
 		closedWake: make(chan struct{}, 1),
-		regs:       make(map[int]*Registration),
 		timers:     timers{epoch: time.Now()},
 	}, nil
 }
@@ -140,7 +139,7 @@ func (r *Reactor) Close() error {
 	defer r.parkMu.Unlock()
 
 	// From here on no Register, Deregister or Unpark makes a system call,
-	// and no Register adds to the map: each looks at closed under
+	// and no Register adds to the table: each looks at closed under
 	// kernelMu first.
 	r.kernelMu.Lock()
 	if r.closed.Load() {
@@ -153,10 +152,13 @@ func (r *Reactor) Close() error {
 
 	r.regsMu.Lock()
 	regs := r.regs
-	r.regs = make(map[int]*Registration)
+	r.regs = nil
 	r.regsMu.Unlock()
 	var wakers []future.Waker
 	for _, g := range regs {
+		if g == nil {
+			continue
+		}
 		g.mu.Lock()
 		wakers = g.closeLocked(wakers)
 		g.mu.Unlock()
@@ -351,9 +353,9 @@ func (r *Reactor) dispatch(
 				continue
 			}
 			// A descriptor deregistered since the kernel reported it
-			// is closed, or gone from the map. If its number was
+			// is closed, or gone from the table. If its number was
 			// reused by a new registration, the tag tells them apart.
-			if g := r.regs[ev.fd]; g != nil && ev.owner(g) {
+			if g := r.lookup(ev.fd); g != nil && ev.owner(g) {
 				wakers = g.setReady(ev, wakers)
 			}
 		}
@@ -452,10 +454,10 @@ type Registration struct {
 	// on different descriptors never wait for each other.
 	mu      sync.Mutex
 	ready   [2]bool         // an edge arrived that no future has consumed
-	waiter  [2]*readiness   // the pending future of each direction
-	waker   [2]future.Waker // and the waker it was last polled with
 	closed  bool            // deregistered, or the reactor closed
 	readEOF bool            // the kernel said the peer closed its writing side
+	waiter  [2]*readiness   // the pending future of each direction
+	waker   [2]future.Waker // and the waker it was last polled with
 }
 
 // ANCHOR_END: registration
@@ -470,50 +472,92 @@ type Registration struct {
 // A regular file gets ErrRegularFile. The caller must call Deregister
 // before closing fd.
 func (r *Reactor) Register(fd int) (*Registration, error) {
+	g := new(Registration)
+	if err := r.register(g, fd); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// register is Register, with the Registration in g, which is zero.
+func (r *Reactor) register(g *Registration, fd int) error {
 	regular, err := isRegular(fd)
 	if err != nil {
-		return nil, fmt.Errorf("reactor: register fd %d: %w", fd, err)
+		return fmt.Errorf("reactor: register fd %d: %w", fd, err)
 	}
 	if regular {
-		return nil, ErrRegularFile
+		return ErrRegularFile
 	}
-
-	// Into the map first, so that the first event finds it there.
-	g, err := r.remember(fd)
-	if err != nil {
-		return nil, err
+	// Into the table first, so that the first event finds it there.
+	if err := r.remember(g, fd); err != nil {
+		return err
 	}
 	err = r.kernel(func(p poller) error { return p.add(fd, g.gen) })
 	if err != nil {
 		r.forget(g)
 		if err == ErrClosed {
-			return nil, err
+			return err
 		}
-		return nil, fmt.Errorf("reactor: register fd %d: %w", fd, err)
+		return fmt.Errorf("reactor: register fd %d: %w", fd, err)
 	}
-	return g, nil
+	return nil
 }
 
 // ANCHOR_END: register-fn
 
+// ANCHOR: register-in
+
+// RegisterIn is Register with the Registration in memory the caller
+// owns: g, a zero Registration, typically a field of a larger struct
+// that lives as long as the descriptor is registered, so that registering
+// allocates nothing. g must not be copied or reused once registered,
+// not even after Deregister: its futures and the reactor's table point
+// to it.
+func (r *Reactor) RegisterIn(g *Registration, fd int) error {
+	if g.r != nil {
+		return fmt.Errorf("reactor: register fd %d: Registration in use", fd)
+	}
+	return r.register(g, fd)
+}
+
+// ANCHOR_END: register-in
+
+// Reactor returns the Reactor that g was registered with, or nil if g
+// never was.
+func (g *Registration) Reactor() *Reactor { return g.r }
+
 // ANCHOR: remember
 
-// remember makes fd's Registration, with a tag that no other
-// Registration has had (the reactor counts them), and puts it in the map.
-func (r *Reactor) remember(fd int) (*Registration, error) {
+// remember makes g fd's Registration, with a tag that no other
+// Registration has had (the reactor counts them), and puts it in the
+// table at index fd, growing the table if fd is past its end.
+func (r *Reactor) remember(g *Registration, fd int) error {
 	r.regsMu.Lock()
 	defer r.regsMu.Unlock()
-	if r.regs[fd] != nil {
-		return nil, fmt.Errorf(
-			"reactor: register fd %d: already registered", fd)
+	if r.lookup(fd) != nil {
+		return fmt.Errorf("reactor: register fd %d: already registered", fd)
 	}
 	r.gen++
 	if r.gen == 0 {
 		r.gen++ // 0 means untagged; after 1<<32 registrations
 	}
-	g := &Registration{r: r, fd: fd, gen: r.gen}
+	g.r, g.fd, g.gen = r, fd, r.gen
+	if fd >= len(r.regs) {
+		// Past the end are only nils (forget keeps it so), and
+		// append grows the array by a share of its size, as it does
+		// for any slice, so growing costs little per descriptor.
+		r.regs = append(r.regs, make([]*Registration, fd+1-len(r.regs))...)
+	}
 	r.regs[fd] = g
-	return g, nil
+	return nil
+}
+
+// lookup returns fd's Registration, or nil. The caller holds regsMu.
+func (r *Reactor) lookup(fd int) *Registration {
+	if fd < 0 || fd >= len(r.regs) {
+		return nil
+	}
+	return r.regs[fd]
 }
 
 // ANCHOR_END: remember
@@ -534,7 +578,7 @@ func (g *Registration) Deregister() error {
 	wakers := g.closeLocked(nil) // from now on, events for g are ignored
 	g.mu.Unlock()
 
-	// Out of the kernel, then out of the map, so that the number can be
+	// Out of the kernel, then out of the table, so that the number can be
 	// registered again as soon as Deregister returns.
 	r := g.r
 	err := r.kernel(func(p poller) error { return p.del(g.fd) })
@@ -552,11 +596,18 @@ func (g *Registration) Deregister() error {
 
 // ANCHOR_END: deregister
 
-// forget takes g out of the map, if it is still there.
+// forget takes g out of the table, if it is still there, and trims the
+// nils off the table's end: its length stays one past the highest
+// descriptor registered, so that it is zero when nothing is.
 func (r *Reactor) forget(g *Registration) {
 	r.regsMu.Lock()
-	if r.regs[g.fd] == g {
-		delete(r.regs, g.fd)
+	if r.lookup(g.fd) == g {
+		r.regs[g.fd] = nil
+		n := len(r.regs)
+		for n > 0 && r.regs[n-1] == nil {
+			n--
+		}
+		r.regs = r.regs[:n]
 	}
 	r.regsMu.Unlock()
 }

@@ -22,10 +22,10 @@ var ErrIdle = errors.New("idle timeout")
 // A Conn is one TCP connection, registered with a reactor. Its reads and
 // writes are futures; see the package comment for who may use it.
 type Conn struct {
-	r      *reactor.Reactor
-	reg    *reactor.Registration
+	reg    reactor.Registration // the socket's, kept in the Conn
 	fd     int
-	remote netip.AddrPort
+	remote [16]byte // the peer's address (IPv4 as IPv4-mapped IPv6)
+	rport  uint16   // and port: RemoteAddr makes a netip.AddrPort of them
 	closed bool
 
 	// Whether a read or a write is waiting for its direction's next edge
@@ -33,13 +33,14 @@ type Conn struct {
 	rwait, wwait bool
 
 	// Idle timeout: last is when a byte last moved (nanoseconds since
-	// clockStart), timer is armed for last+idle when something waits.
-	idle  time.Duration
-	last  int64
-	timer future.Future[struct{}]
+	// clockStart), timer is armed (timing) for last+idle when something
+	// waits.
+	timing bool
+	idle   time.Duration
+	last   int64
+	timer  reactor.Timer
 
-	rd *reading // the future Read returns, made at the first Read
-	wr *writing // the future Write returns, made at the first Write
+	io *ioFutures // the futures of Read and Write, made at the first call
 }
 
 // ANCHOR_END: conn-type
@@ -52,15 +53,18 @@ func newConn(r *reactor.Reactor, fd int, remote netip.AddrPort) (*Conn, error) {
 	if err := setKeepAlive(fd); err != nil {
 		return nil, opError("accept", netip.AddrPort{}, remote, err)
 	}
-	reg, err := r.Register(fd)
-	if err != nil {
+	// One allocation for the Conn and its Registration.
+	c := &Conn{fd: fd, remote: remote.Addr().As16(), rport: remote.Port()}
+	if err := r.RegisterIn(&c.reg, fd); err != nil {
 		return nil, opError("register", netip.AddrPort{}, remote, err)
 	}
-	return &Conn{r: r, reg: reg, fd: fd, remote: remote}, nil
+	return c, nil
 }
 
 // RemoteAddr is the address of the other end.
-func (c *Conn) RemoteAddr() netip.AddrPort { return c.remote }
+func (c *Conn) RemoteAddr() netip.AddrPort {
+	return netip.AddrPortFrom(netip.AddrFrom16(c.remote).Unmap(), c.rport)
+}
 
 // LocalAddr is the address of this end (a system call each time).
 func (c *Conn) LocalAddr() netip.AddrPort { return localAddr(c.fd) }
@@ -71,8 +75,15 @@ func (c *Conn) LocalAddr() netip.AddrPort { return localAddr(c.fd) }
 func (c *Conn) SetIdleTimeout(d time.Duration) {
 	c.idle = d
 	c.last = now()
-	future.Cancel(c.timer)
-	c.timer = nil
+	c.stopTimer()
+}
+
+// stopTimer disarms the idle timer, if it is armed.
+func (c *Conn) stopTimer() {
+	if c.timing {
+		c.timer.Stop(c.reg.Reactor())
+		c.timing = false
+	}
 }
 
 // waitDir is the direction of a wait, for ready.
@@ -215,17 +226,18 @@ func (c *Conn) idleOver(cx *future.Context) bool {
 		return false
 	}
 	for {
-		if c.timer == nil {
+		if !c.timing {
 			left := time.Duration(c.last + int64(c.idle) - now())
 			if left <= 0 {
 				return true
 			}
-			c.timer = c.r.Sleep(left)
+			c.timer.Arm(c.reg.Reactor(), left, cx)
+			c.timing = true
 		}
-		if !c.timer.Poll(cx).IsDone() {
+		if !c.timer.Poll(c.reg.Reactor(), cx) {
 			return false
 		}
-		c.timer = nil // fired: loop to see whether bytes moved since
+		c.timing = false // fired: loop to see whether bytes moved since
 	}
 }
 
@@ -253,8 +265,7 @@ func (c *Conn) Close() error {
 		return nil
 	}
 	c.closed = true
-	future.Cancel(c.timer)
-	c.timer = nil
+	c.stopTimer()
 	c.reg.Deregister()
 	if err := closeFD(c.fd); err != nil {
 		return c.opErr("close", err)
@@ -273,7 +284,7 @@ func (c *Conn) opErr(op string, err error) error {
 	if !c.closed {
 		local = c.LocalAddr()
 	}
-	return opError(op, local, c.remote, err)
+	return opError(op, local, c.RemoteAddr(), err)
 }
 
 // wrapErrno names the system call behind a bare errno.

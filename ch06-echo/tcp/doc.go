@@ -28,9 +28,10 @@
 //
 // SetIdleTimeout makes a Conn fail its reads and writes with ErrIdle once
 // no byte has moved in either direction for the given time. It costs one
-// timer per connection, not one per read: the timer is armed for the last
-// activity plus the timeout, and when it fires and finds that bytes moved
-// since, it is armed again for the new deadline.
+// timer per connection, not one per read: the timer (a reactor.Timer,
+// kept in the Conn) is armed for the last activity plus the timeout, and
+// when it fires and finds that bytes moved since, it is armed again for
+// the new deadline.
 //
 // # Rules
 //

@@ -35,16 +35,16 @@ var echoBufs = sync.Pool{New: func() any {
 // at most EchoBufSize bytes, and holds no buffer at all while it waits to
 // read.
 func Echo(c *Conn) future.Future[future.Result[int64]] {
-	return &echoing{c: c}
+	return &Echoing{c: c}
 }
 
-// echoing is the future of Echo.
-type echoing struct {
+// Echoing is the future of Echo.
+type Echoing struct {
 	c    *Conn
 	buf  *[]byte // taken from echoBufs while bytes are in flight
 	out  []byte  // read and not yet written back: a slice of *buf
-	eof  bool    // the peer has closed its writing side
 	n    int64   // bytes written back
+	eof  bool    // the peer has closed its writing side
 	done bool
 }
 
@@ -52,7 +52,8 @@ type echoing struct {
 
 // ANCHOR: echo-poll
 
-func (e *echoing) Poll(cx *future.Context) future.Poll[future.Result[int64]] {
+// Poll echoes what c has to read, until the peer is done or an error.
+func (e *Echoing) Poll(cx *future.Context) future.Poll[future.Result[int64]] {
 	if e.done {
 		panic("tcp: Echo's future polled after it was done")
 	}
@@ -95,7 +96,7 @@ func (e *echoing) Poll(cx *future.Context) future.Poll[future.Result[int64]] {
 // ANCHOR: echo-finish
 
 // finish closes the connection and ends the future with err.
-func (e *echoing) finish(err error) future.Poll[future.Result[int64]] {
+func (e *Echoing) finish(err error) future.Poll[future.Result[int64]] {
 	e.done = true
 	e.release()
 	if cerr := e.c.Close(); err == nil {
@@ -104,7 +105,7 @@ func (e *echoing) finish(err error) future.Poll[future.Result[int64]] {
 	return future.Done(future.Result[int64]{Value: e.n, Err: err})
 }
 
-func (e *echoing) release() {
+func (e *Echoing) release() {
 	if e.buf != nil {
 		echoBufs.Put(e.buf)
 		e.buf, e.out = nil, nil
@@ -112,7 +113,7 @@ func (e *echoing) release() {
 }
 
 // Cancel closes the connection.
-func (e *echoing) Cancel() {
+func (e *Echoing) Cancel() {
 	if !e.done {
 		e.done = true
 		e.release()
@@ -121,3 +122,15 @@ func (e *echoing) Cancel() {
 }
 
 // ANCHOR_END: echo-finish
+
+// ANCHOR: echo-start
+
+// Start makes e, a zero Echoing, the future that Echo(c) returns, where
+// e lies: a caller that keeps the future in a struct of its own (a
+// server's task for the connection) saves an allocation per connection.
+func (e *Echoing) Start(c *Conn) { e.c = c }
+
+// Conn is the connection e echoes.
+func (e *Echoing) Conn() *Conn { return e.c }
+
+// ANCHOR_END: echo-start

@@ -19,7 +19,7 @@ func ConnClosed(c *Conn) bool { return c.closed }
 // EchoHeld reports what a future from Echo holds: the bytes it has read
 // and not yet written back, and whether it holds a pooled buffer.
 func EchoHeld(f future.Future[future.Result[int64]]) (held int, buffered bool) {
-	e := f.(*echoing)
+	e := f.(*Echoing)
 	return len(e.out), e.buf != nil
 }
 

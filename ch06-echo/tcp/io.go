@@ -11,22 +11,32 @@ import (
 // allocates nothing, and a Conn that is only polled (as Echo's is) carries
 // none. It must not be used after the next call to Read.
 func (c *Conn) Read(p []byte) future.Future[future.Result[int]] {
-	if c.rd == nil {
-		c.rd = new(reading)
-	}
-	*c.rd = reading{c: c, p: p}
-	return c.rd
+	f := &c.futures().rd
+	*f = reading{c: c, p: p}
+	return f
 }
 
 // Write returns a future that writes all of p: done with len(p), or with
 // the number written before an error. Like Read's, the future is the
 // Conn's own, reset by the next call to Write.
 func (c *Conn) Write(p []byte) future.Future[future.Result[int]] {
-	if c.wr == nil {
-		c.wr = new(writing)
+	f := &c.futures().wr
+	*f = writing{c: c, p: p}
+	return f
+}
+
+// ioFutures are the futures of Read and Write, in one allocation, made
+// at the first call to either: a Conn that is only polled has none.
+type ioFutures struct {
+	rd reading
+	wr writing
+}
+
+func (c *Conn) futures() *ioFutures {
+	if c.io == nil {
+		c.io = new(ioFutures)
 	}
-	*c.wr = writing{c: c, p: p}
-	return c.wr
+	return c.io
 }
 
 // reading is the future of Read.

@@ -26,6 +26,7 @@ type Listener struct {
 	backoff time.Duration // the current pause after EMFILE, or 0
 	paused  future.Waker  // the waker of an Accept in that pause, or nil
 	closed  bool
+	acc     accepting // PollAccept's state
 }
 
 // Listen opens a listening socket on addr (see ParseAddr) and registers
@@ -47,7 +48,9 @@ func Listen(r *reactor.Reactor, addr string) (*Listener, error) {
 	if ap.Port() == 0 {
 		ap = localAddr(fd) // the port the kernel chose
 	}
-	return &Listener{r: r, fd: fd, reg: reg, addr: ap}, nil
+	l := &Listener{r: r, fd: fd, reg: reg, addr: ap}
+	l.acc.l = l
+	return l, nil
 }
 
 // Addr is the address the listener is bound to, with the port the kernel
@@ -69,6 +72,10 @@ func (l *Listener) Close() error {
 		l.paused = nil
 		w.Wake()
 	}
+	// PollAccept's future is the Listener's: nobody else will cancel it.
+	future.Cancel(l.acc.ready)
+	future.Cancel(l.acc.pause)
+	l.acc.ready, l.acc.pause = nil, nil
 	if err := closeFD(l.fd); err != nil {
 		return opError("close", netip.AddrPort{}, l.addr, err)
 	}
@@ -87,6 +94,19 @@ func (l *Listener) Close() error {
 // Server.Serve does, instead of spinning or failing.
 func (l *Listener) Accept() future.Future[future.Result[*Conn]] {
 	return &accepting{l: l}
+}
+
+// PollAccept is Accept without a future of its own, for a loop that
+// accepts again and again (a server's) and would otherwise allocate one
+// for every connection: Done with the next connection or an error, or
+// Pending, with cx's waker kept until a connection may be there. Its
+// state is an Accept future kept in the Listener and used again, so one
+// task calls it, and never while another Accept future is pending;
+// Close ends its wait.
+func (l *Listener) PollAccept(
+	cx *future.Context,
+) future.Poll[future.Result[*Conn]] {
+	return l.acc.Poll(cx)
 }
 
 // ANCHOR: accept-wait
@@ -125,14 +145,14 @@ func (f *accepting) Poll(cx *future.Context) future.Poll[future.Result[*Conn]] {
 		}
 		// ANCHOR_END: accept-wait
 		// ANCHOR: accept-call
-		fd, sa, err := acceptFD(l.fd)
+		fd, remote, err := acceptFD(l.fd)
 		switch {
 		case err == nil:
 			if l.backoff != 0 {
 				l.logger().Info("accepting again", "addr", l.addr.String())
 				l.backoff = 0
 			}
-			c, err := newConn(l.r, fd, addrPort(sa))
+			c, err := newConn(l.r, fd, remote)
 			if err != nil {
 				closeFD(fd)
 				return f.fail(err)

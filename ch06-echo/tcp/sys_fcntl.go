@@ -39,7 +39,7 @@ func newSocket(addr netip.AddrPort) (int, error) {
 
 // acceptFD accepts one connection and makes it non-blocking and
 // close-on-exec, as package net's accept does on macOS.
-func acceptFD(fd int) (int, unix.Sockaddr, error) {
+func acceptFD(fd int) (int, netip.AddrPort, error) {
 	syscall.ForkLock.RLock()
 	nfd, sa, err := unix.Accept(fd)
 	if err == nil {
@@ -47,11 +47,11 @@ func acceptFD(fd int) (int, unix.Sockaddr, error) {
 	}
 	syscall.ForkLock.RUnlock()
 	if err != nil {
-		return -1, nil, err
+		return -1, netip.AddrPort{}, err
 	}
 	if err := unix.SetNonblock(nfd, true); err != nil {
 		unix.Close(nfd)
-		return -1, nil, err
+		return -1, netip.AddrPort{}, err
 	}
-	return nfd, sa, nil
+	return nfd, addrPort(sa), nil
 }

@@ -22,7 +22,7 @@ func dialSocket(netip.AddrPort) (int, bool, error) { return -1, false, errUnsupp
 func connectResult(int) error                      { return errUnsupported }
 func setNoDelay(int) error                         { return errUnsupported }
 func setKeepAlive(int) error                       { return errUnsupported }
-func acceptFD(int) (int, any, error)               { return -1, nil, errUnsupported }
+func acceptFD(int) (int, netip.AddrPort, error)    { return -1, netip.AddrPort{}, errUnsupported }
 func addrPort(any) netip.AddrPort                  { return netip.AddrPort{} }
 func localAddr(int) netip.AddrPort                 { return netip.AddrPort{} }
 func readFD(int, []byte) (int, error)              { return 0, errUnsupported }

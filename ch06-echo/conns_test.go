@@ -1,0 +1,45 @@
+package main
+
+import (
+	"math/rand/v2"
+	"testing"
+)
+
+// TestTaskSetSwapRemove holds the book's server's set of connection
+// tasks to its rules: each task's slot is its index in the slice, after
+// any order of removals (each moves the last entry into the hole); a
+// second removal of a task changes nothing; and the count the shutdown
+// waits on follows the slice. It drives removeLocked directly, with
+// tasks that have no connection.
+func TestTaskSetSwapRemove(t *testing.T) {
+	const n = 50
+	s := &bookServer{connSet: newConnSet(n)}
+	tasks := make([]*connTask, n)
+	s.mu.Lock()
+	for i := range tasks {
+		tasks[i] = &connTask{s: s, slot: len(s.tasks)}
+		s.tasks = append(s.tasks, tasks[i])
+		s.addLocked()
+	}
+	s.mu.Unlock()
+	rng := rand.New(rand.NewPCG(1, 2))
+	for k, i := range rng.Perm(n) {
+		s.mu.Lock()
+		s.removeLocked(tasks[i])
+		s.removeLocked(tasks[i]) // again: nothing
+		for j, u := range s.tasks {
+			if u.slot != j {
+				t.Fatalf("after %d removals: the task at index %d says "+
+					"slot %d", k+1, j, u.slot)
+			}
+			if u == tasks[i] {
+				t.Fatalf("a removed task is still in the set at %d", j)
+			}
+		}
+		if s.n != len(s.tasks) || s.n != n-k-1 {
+			t.Fatalf("after %d removals: count %d, slice %d, want %d",
+				k+1, s.n, len(s.tasks), n-k-1)
+		}
+		s.mu.Unlock()
+	}
+}
