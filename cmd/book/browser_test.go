@@ -83,12 +83,37 @@ const overflowJS = `(() => {
 	return bad.slice(0, 5);
 })()`
 
+// coveredJS lists the code blocks whose copy button, where it shows,
+// lies over a character of the listing: on a touch screen, where there
+// is no hover to reveal it, the button is always there.
+const coveredJS = `(() => {
+	const bad = [];
+	for (const pre of document.querySelectorAll("#content pre.has-copy")) {
+		const btn = pre.querySelector(".copy-button");
+		if (getComputedStyle(btn).opacity === "0") continue;
+		const b = btn.getBoundingClientRect();
+		const walk = document.createTreeWalker(pre.querySelector("code"), NodeFilter.SHOW_TEXT);
+		for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+			const r = document.createRange();
+			r.selectNodeContents(n);
+			const hit = [...r.getClientRects()].some(c => c.width > 0 &&
+				c.left < b.right && c.right > b.left && c.top < b.bottom && c.bottom > b.top);
+			if (hit && n.textContent.trim() !== "") {
+				bad.push(n.textContent.trim().slice(0, 40));
+				break;
+			}
+		}
+	}
+	return bad.slice(0, 5);
+})()`
+
 // TestBrowser drives headless Chromium over the built book: every page
 // loads with no console error; every internal link, anchor and image
 // resolves; the sidebar and previous/next lead through the pages in
 // SUMMARY order; Go listings are highlighted; a reader's features work
 // (readerChecks: search, copy, asides, the phone sidebar); and at a
-// phone's width nothing but code blocks and tables overflows. With CI set
+// phone's width nothing but code blocks and tables overflows, and no
+// copy button covers its listing's text. With CI set
 // it fails if it cannot run; elsewhere, without Chromium, it skips and
 // says why. Set BOOK_SCREENSHOTS to a directory to keep its screenshots.
 func TestBrowser(t *testing.T) {
@@ -330,6 +355,13 @@ func TestBrowser(t *testing.T) {
 		}
 		for _, b := range bad {
 			t.Errorf("%s at %dpx: overflows sideways: %s", rel(out, u), phoneWidth, b)
+		}
+		covered, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](coveredJS))
+		if err != nil {
+			t.Fatalf("%s at %dpx: %v", rel(out, u), phoneWidth, err)
+		}
+		for _, c := range covered {
+			t.Errorf("%s at %dpx: the copy button covers the listing's %q", rel(out, u), phoneWidth, c)
 		}
 		img, err := png.Decode(bytes.NewReader(shot))
 		if err != nil {
