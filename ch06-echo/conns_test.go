@@ -43,3 +43,32 @@ func TestTaskSetSwapRemove(t *testing.T) {
 		s.mu.Unlock()
 	}
 }
+
+// TestTaskSetGrowsByDoubling holds appendTask to doubling: a set grown to
+// 20,000 tasks one at a time leaves old arrays of at most its final
+// capacity to the collector (append, which grows a large slice by a
+// quarter, leaves about four times the final length), and keeps every
+// task in order.
+func TestTaskSetGrowsByDoubling(t *testing.T) {
+	const n = 20000
+	var ts []*connTask
+	tasks := make([]connTask, n)
+	behind, last := 0, 0
+	for i := range tasks {
+		ts = appendTask(ts, &tasks[i])
+		if cap(ts) != last {
+			behind += last
+			last = cap(ts)
+		}
+	}
+	if behind > last || last > 2*n {
+		t.Errorf("grown to %d: %d pointers left behind, final capacity %d; "+
+			"want at most the final capacity, and it at most %d",
+			n, behind, last, 2*n)
+	}
+	for i, u := range ts {
+		if u != &tasks[i] {
+			t.Fatalf("index %d: not the task appended %d-th", i, i)
+		}
+	}
+}
