@@ -2,6 +2,7 @@ package sched
 
 import (
 	"testing"
+	"unsafe"
 
 	"github.com/asyncbook/asyncbook/ch02-futures/future"
 )
@@ -126,5 +127,16 @@ func TestParkNoStealIgnoresRings(t *testing.T) {
 	rt.steal = false
 	if rt.workers[0].hasWork() {
 		t.Error("with stealing off, another worker's ring is work")
+	}
+}
+
+// TestTaskSize checks that a task of the spawn benchmark, a JoinHandle
+// of a future with no result, fits the allocator's 96-byte size class:
+// a field added to every task (a Context of its own, a pointer to the
+// worker) moves it to the 112- or 128-byte class, and every spawn then
+// allocates, zeroes and has the collector scan the difference.
+func TestTaskSize(t *testing.T) {
+	if n := unsafe.Sizeof(JoinHandle[struct{}]{}); n > 96 {
+		t.Errorf("a JoinHandle[struct{}] is %d bytes; want at most 96", n)
 	}
 }
