@@ -233,8 +233,16 @@ func (rt *Runtime) inject(h *header) bool {
 // its token first; only if none is parked there is the reactor's turn
 // interrupted.
 func (rt *Runtime) wakep() {
-	if rt.nidle.Load() == 0 || rt.nspinning.Load() != 0 ||
-		!rt.nspinning.CompareAndSwap(0, 1) {
+	idle := rt.nidle.Load()
+	if idle == 0 || rt.nspinning.Load() != 0 {
+		return
+	}
+	if idle == 1 && rt.inReactor.Load() {
+		// The one idle worker is in the reactor: no token to send.
+		rt.reactor.Unpark() // a second Unpark makes no system call
+		return
+	}
+	if !rt.nspinning.CompareAndSwap(0, 1) {
 		return
 	}
 	if rt.wakeIdle() {
