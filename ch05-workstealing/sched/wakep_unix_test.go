@@ -17,6 +17,11 @@ func wakepRuntime(t *testing.T) (*Runtime, *reactor.Reactor) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { r.Close() })
+	if reactortest.InNetpoller() {
+		if err := r.UseNetpoller(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	rt := stillRuntime(2)
 	rt.reactor = r
 	rt.nidle.Store(1)
