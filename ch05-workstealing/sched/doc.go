@@ -61,8 +61,10 @@
 //
 // # Tasks
 //
-// A task is its future, its Context and its result, in one allocation:
-// the JoinHandle that Spawn returns. Its state is one atomic word:
+// A task is its future and its result, in one allocation: the
+// JoinHandle that Spawn returns. The Context its Poll gets belongs to
+// the worker, which fills in the task's waker before each poll. Its
+// state is one atomic word:
 // notified (queued, or to be queued again), running, complete and
 // cancelled, and two bits for the handle's side (a waker is stored; the
 // result was taken). A wake sets notified, and only the wake that finds

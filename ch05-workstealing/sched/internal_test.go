@@ -2,6 +2,7 @@ package sched
 
 import (
 	"testing"
+	"unsafe"
 
 	"github.com/asyncbook/asyncbook/ch02-futures/future"
 )
@@ -126,5 +127,67 @@ func TestParkNoStealIgnoresRings(t *testing.T) {
 	rt.steal = false
 	if rt.workers[0].hasWork() {
 		t.Error("with stealing off, another worker's ring is work")
+	}
+}
+
+// TestTaskSize checks that a task of the spawn benchmark, a JoinHandle
+// of a future with no result, fits the allocator's 96-byte size class:
+// a field added to every task (a Context of its own, a pointer to the
+// worker) moves it to the 112- or 128-byte class, and every spawn then
+// allocates, zeroes and has the collector scan the difference.
+func TestTaskSize(t *testing.T) {
+	if n := unsafe.Sizeof(JoinHandle[struct{}]{}); n > 96 {
+		t.Errorf("a JoinHandle[struct{}] is %d bytes; want at most 96", n)
+	}
+}
+
+// TestPopIntoBatch fills the global queue and takes batches from it into
+// an empty ring: the first task is returned, the next ones are on the
+// ring in order with their links cleared (a stale link would keep a
+// finished task's neighbours alive), and what stays behind is still a
+// well-formed queue, even once it has been emptied and pushed to again.
+func TestPopIntoBatch(t *testing.T) {
+	var g globalQueue
+	hs := make([]header, 10)
+	push := func(from, to int) {
+		for i := from; i < to; i++ {
+			hs[i].next = nil
+			if !g.push(&hs[i], &hs[i], 1) {
+				t.Fatal("push refused")
+			}
+		}
+	}
+	push(0, 7)
+	next := 0 // the index of the task that should come out next
+	for _, max := range []int32{3, 1, 5, 4} {
+		var q ring
+		want := min(int(max), int(g.n.Load()))
+		x := g.popInto(&q, max)
+		if x != &hs[next] {
+			t.Fatalf("max %d: popInto returned task %p; want task %d", max, x, next)
+		}
+		if x.next != nil {
+			t.Errorf("max %d: the returned task is still linked", max)
+		}
+		next++
+		if got := int(q.len()); got != want-1 {
+			t.Fatalf("max %d: %d tasks on the ring; want %d", max, got, want-1)
+		}
+		for h := q.pop(); h != nil; h = q.pop() {
+			if h != &hs[next] {
+				t.Fatalf("max %d: task %p on the ring; want task %d", max, h, next)
+			}
+			if h.next != nil {
+				t.Errorf("max %d: task %d on the ring is still linked", max, next)
+			}
+			next++
+		}
+		if max == 5 { // the queue is empty now; it must take more
+			push(7, 10)
+		}
+	}
+	if next != 10 || g.n.Load() != 0 || g.first != nil || g.last != nil {
+		t.Errorf("after the batches: %d tasks out, n = %d, first %p, last %p; want 10, 0, nil, nil",
+			next, g.n.Load(), g.first, g.last)
 	}
 }

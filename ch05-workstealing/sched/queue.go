@@ -64,6 +64,21 @@ func (q *ring) pop() *header {
 // len is how many tasks the ring holds, as seen at one moment.
 func (q *ring) len() uint32 { return q.tail.Load() - q.head.Load() }
 
+// pushList adds the tasks linked from first through next at the tail,
+// in order, and clears their links. One store to tail publishes them
+// all (runqputbatch). Only the owner calls it, and only with as many
+// tasks as the ring has room for.
+func (q *ring) pushList(first *header) {
+	t := q.tail.Load()
+	for h := first; h != nil; t++ {
+		next := h.next
+		h.next = nil
+		q.buf[t%ringSize].Store(h)
+		h = next
+	}
+	q.tail.Store(t)
+}
+
 // ANCHOR: steal
 
 // stealInto moves half of q's tasks (rounded up) to the tail of dst and
@@ -180,31 +195,36 @@ func (g *globalQueue) close() []*header {
 // ANCHOR: global-pop
 
 // popInto takes up to max tasks, and no more than dst has room for: it
-// returns the first and pushes the rest onto dst, the caller's own ring.
+// returns the first and puts the rest on dst, the caller's own ring.
+// Only the unlinking is done under the mutex; the tasks go onto dst
+// after, so a worker that moves half a full ring here meanwhile waits
+// for a walk down a list, not for the pushes (globrunqgetbatch).
 func (g *globalQueue) popInto(dst *ring, max int32) *header {
 	if g.n.Load() == 0 {
 		return nil
 	}
+	room := int32(ringSize - dst.len()) // only thieves change it now
 	g.mu.Lock()
-	defer g.mu.Unlock()
 	x := g.first
 	if x == nil {
+		g.mu.Unlock()
 		return nil
 	}
-	room := int32(ringSize - dst.len())
 	take := min(g.n.Load(), max, room+1)
-	g.first = x.next
+	last := x
 	for range take - 1 {
-		y := g.first
-		g.first = y.next
-		y.next = nil
-		dst.push(y)
+		last = last.next
 	}
+	g.first = last.next
+	last.next = nil
 	if g.first == nil {
 		g.last = nil
 	}
-	x.next = nil
 	g.n.Add(-take)
+	g.mu.Unlock()
+	rest := x.next
+	x.next = nil
+	dst.pushList(rest)
 	return x
 }
 

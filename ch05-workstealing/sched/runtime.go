@@ -154,11 +154,10 @@ func Spawn[T any](rt *Runtime, f future.Future[T]) *JoinHandle[T] {
 // this goroutine: Go has no thread-local "current worker", so the
 // Context is how a task says where it runs.
 func SpawnFrom[T any](cx *future.Context, f future.Future[T]) *JoinHandle[T] {
-	h, ok := cx.Waker().(*header)
-	if !ok || h.w == nil {
+	w := workerOf(cx)
+	if w == nil {
 		panic("sched: SpawnFrom called outside a task's poll")
 	}
-	w := h.w
 	t := newTask(w.rt, f)
 	w.pushNext(&t.h)
 	return t
@@ -176,14 +175,28 @@ func SpawnFrom[T any](cx *future.Context, f future.Future[T]) *JoinHandle[T] {
 // woken goroutine in runnext). Otherwise it is wk.Wake(). A plain Wake
 // cannot do this, because it cannot tell which worker, if any, calls it.
 func WakeFrom(cx *future.Context, wk future.Waker) {
-	cur, ok := cx.Waker().(*header)
-	if ok && cur.w != nil && cur.w.wakeNext(wk) {
+	if w := workerOf(cx); w != nil && w.wakeNext(wk) {
 		return
 	}
 	wk.Wake()
 }
 
 // ANCHOR_END: wakefrom
+
+// ANCHOR: worker-of
+
+// workerOf returns the worker polling the task whose Context is cx, or
+// nil if cx is not a task's, or the task is between polls. The task's
+// header is cx's waker, and records which worker polls it.
+func workerOf(cx *future.Context) *worker {
+	h, ok := cx.Waker().(*header)
+	if !ok || h.on == 0 {
+		return nil
+	}
+	return h.rt.workers[h.on-1]
+}
+
+// ANCHOR_END: worker-of
 
 // BlockOn spawns f on rt and blocks the calling goroutine until it is
 // done, then returns its value, or the error that stopped it. It must
@@ -220,8 +233,16 @@ func (rt *Runtime) inject(h *header) bool {
 // its token first; only if none is parked there is the reactor's turn
 // interrupted.
 func (rt *Runtime) wakep() {
-	if rt.nidle.Load() == 0 || rt.nspinning.Load() != 0 ||
-		!rt.nspinning.CompareAndSwap(0, 1) {
+	idle := rt.nidle.Load()
+	if idle == 0 || rt.nspinning.Load() != 0 {
+		return
+	}
+	if idle == 1 && rt.inReactor.Load() {
+		// The one idle worker is in the reactor: no token to send.
+		rt.reactor.Unpark() // a second Unpark makes no system call
+		return
+	}
+	if !rt.nspinning.CompareAndSwap(0, 1) {
 		return
 	}
 	if rt.wakeIdle() {

@@ -48,10 +48,10 @@ type header struct {
 	state atomic.Uint32
 	home  int32 // 1 + the worker whose live list holds it; 0 before, -1 after
 	slot  int32 // its index in that list; both guarded by the list's mutex
+	on    int32 // 1 + the worker polling it; 0 between polls
 	rt    *Runtime
 	self  runnable // the JoinHandle this header is part of
 	next  *header  // link in the global queue or a grabbed batch
-	w     *worker  // the worker polling it; set only during a poll
 }
 
 // runnable is what the scheduler needs from a JoinHandle[T].
@@ -96,8 +96,7 @@ func (h *header) Wake() {
 
 // A JoinHandle is a spawned task and the way to its result. It is a
 // future, so a task can await another; BlockOn and Result give the
-// result to ordinary code. The handle and the task are one allocation,
-// which also holds the task's Context.
+// result to ordinary code. The handle and the task are one allocation.
 //
 // Poll is for one awaiting task at a time: only the waker of the latest
 // Poll is woken when the task finishes. Dropping a handle does not stop
@@ -105,7 +104,6 @@ func (h *header) Wake() {
 type JoinHandle[T any] struct {
 	h      header
 	fut    future.Future[T]
-	cx     future.Context
 	out    future.Result[T] // written once, before complete is set
 	waiter future.Waker     // the latest Poll's waker; see joinWaker
 }
@@ -117,7 +115,6 @@ func newTask[T any](rt *Runtime, f future.Future[T]) *JoinHandle[T] {
 	t := &JoinHandle[T]{fut: f}
 	t.h.rt, t.h.self = rt, t
 	t.h.state.Store(notified) // it goes straight onto a queue
-	t.cx = *future.NewContext(&t.h)
 	return t
 }
 
@@ -136,9 +133,9 @@ func (t *JoinHandle[T]) run(w *worker) {
 		t.cancel(w, ErrAborted)
 		return
 	}
-	h.w = w
+	h.on = int32(w.id) + 1
 	p, ok := t.poll(w)
-	h.w = nil
+	h.on = 0
 	if !ok {
 		return // the poll panicked or called Goexit; poll finished the task
 	}
@@ -172,11 +169,12 @@ func (t *JoinHandle[T]) run(w *worker) {
 func (t *JoinHandle[T]) poll(w *worker) (p future.Poll[T], ok bool) {
 	defer func() {
 		if !ok {
-			t.h.w = nil
+			t.h.on = 0
 			t.fail(w, recover())
 		}
 	}()
-	return t.fut.Poll(&t.cx), true
+	w.cx = *future.NewContext(&t.h)
+	return t.fut.Poll(&w.cx), true
 }
 
 // fail finishes the task whose code did not return: with a *PanicError

@@ -41,6 +41,8 @@ type worker struct {
 	lifos int     // how many times in a row lifo has been run
 	tick  uint32  // polls so far, for the every-61 checks
 
+	cx future.Context // the Context of the poll under way (workerOf)
+
 	spinning bool          // counted in rt.nspinning
 	token    chan struct{} // wakes the worker from park (capacity 1)
 	parked   bool          // on rt.idle; guarded by rt.idleMu
