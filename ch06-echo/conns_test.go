@@ -1,8 +1,13 @@
 package main
 
 import (
+	"io"
+	"log/slog"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/asyncbook/asyncbook/ch05-workstealing/sched"
+	"github.com/asyncbook/asyncbook/ch06-echo/tcp"
 )
 
 // TestTaskSetSwapRemove holds the book's server's set of connection
@@ -70,5 +75,34 @@ func TestTaskSetGrowsByDoubling(t *testing.T) {
 		if u != &tasks[i] {
 			t.Fatalf("index %d: not the task appended %d-th", i, i)
 		}
+	}
+}
+
+// TestAddAllocatesNothing holds the book's server's add to allocating
+// nothing of its own when debug logging is off: the accepted line's
+// arguments box the peer's address (32 B of garbage per connection,
+// which raises a server's resident memory) unless add asks the logger
+// first. The set has room, and the spawn is a stub, so that only add's
+// own allocations count.
+func TestAddAllocatesNothing(t *testing.T) {
+	const n = 100
+	s := &bookServer{
+		log:     slog.New(slog.NewTextHandler(io.Discard, nil)), // Info
+		connSet: newConnSet(2 * n),
+		tasks:   make([]*connTask, 0, 2*n),
+	}
+	tasks := make([]connTask, n+1)
+	for i := range tasks {
+		tasks[i].s = s
+		tasks[i].echo.Start(new(tcp.Conn))
+	}
+	i := 0
+	allocs := testing.AllocsPerRun(n, func() {
+		s.add(&tasks[i], func() *sched.JoinHandle[struct{}] { return nil })
+		i++
+	})
+	if allocs != 0 {
+		t.Errorf("add made %.1f allocations per connection with debug "+
+			"logging off, want 0", allocs)
 	}
 }
