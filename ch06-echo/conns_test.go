@@ -1,8 +1,13 @@
 package main
 
 import (
+	"io"
+	"log/slog"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/asyncbook/asyncbook/ch05-workstealing/sched"
+	"github.com/asyncbook/asyncbook/ch06-echo/tcp"
 )
 
 // TestTaskSetSwapRemove holds the book's server's set of connection
@@ -41,5 +46,63 @@ func TestTaskSetSwapRemove(t *testing.T) {
 				k+1, s.n, len(s.tasks), n-k-1)
 		}
 		s.mu.Unlock()
+	}
+}
+
+// TestTaskSetGrowsByDoubling holds appendTask to doubling: a set grown to
+// 20,000 tasks one at a time leaves old arrays of at most its final
+// capacity to the collector (append, which grows a large slice by a
+// quarter, leaves about four times the final length), and keeps every
+// task in order.
+func TestTaskSetGrowsByDoubling(t *testing.T) {
+	const n = 20000
+	var ts []*connTask
+	tasks := make([]connTask, n)
+	behind, last := 0, 0
+	for i := range tasks {
+		ts = appendTask(ts, &tasks[i])
+		if cap(ts) != last {
+			behind += last
+			last = cap(ts)
+		}
+	}
+	if behind > last || last > 2*n {
+		t.Errorf("grown to %d: %d pointers left behind, final capacity %d; "+
+			"want at most the final capacity, and it at most %d",
+			n, behind, last, 2*n)
+	}
+	for i, u := range ts {
+		if u != &tasks[i] {
+			t.Fatalf("index %d: not the task appended %d-th", i, i)
+		}
+	}
+}
+
+// TestAddAllocatesNothing holds the book's server's add to allocating
+// nothing of its own when debug logging is off: the accepted line's
+// arguments box the peer's address (32 B of garbage per connection,
+// which raises a server's resident memory) unless add asks the logger
+// first. The set has room, and the spawn is a stub, so that only add's
+// own allocations count.
+func TestAddAllocatesNothing(t *testing.T) {
+	const n = 100
+	s := &bookServer{
+		log:     slog.New(slog.NewTextHandler(io.Discard, nil)), // Info
+		connSet: newConnSet(2 * n),
+		tasks:   make([]*connTask, 0, 2*n),
+	}
+	tasks := make([]connTask, n+1)
+	for i := range tasks {
+		tasks[i].s = s
+		tasks[i].echo.Start(new(tcp.Conn))
+	}
+	i := 0
+	allocs := testing.AllocsPerRun(n, func() {
+		s.add(&tasks[i], func() *sched.JoinHandle[struct{}] { return nil })
+		i++
+	})
+	if allocs != 0 {
+		t.Errorf("add made %.1f allocations per connection with debug "+
+			"logging off, want 0", allocs)
 	}
 }

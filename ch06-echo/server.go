@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -174,10 +175,12 @@ func (s *bookServer) add(t *connTask,
 	spawn func() *sched.JoinHandle[struct{}]) {
 	s.mu.Lock()
 	t.slot = len(s.tasks)
-	s.tasks = append(s.tasks, t)
+	s.tasks = appendTask(s.tasks, t)
 	s.addLocked()
 	s.mu.Unlock()
-	s.log.Debug("accepted", "remote", t.echo.Conn().RemoteAddr())
+	if s.log.Enabled(context.Background(), slog.LevelDebug) {
+		s.log.Debug("accepted", "remote", t.echo.Conn().RemoteAddr())
+	}
 	h := spawn()
 	s.mu.Lock()
 	if t.slot >= 0 { // still open
@@ -187,6 +190,17 @@ func (s *bookServer) add(t *connTask,
 }
 
 // ANCHOR_END: conn-set
+
+// appendTask is append(ts, t), but it doubles the array when it is full.
+// append grows a large slice by a quarter at a time (nextslicecap in
+// runtime/slice.go), so a set grown to n connections would have left old
+// arrays of about 4n pointers to the collector; doubling leaves about n.
+func appendTask(ts []*connTask, t *connTask) []*connTask {
+	if len(ts) == cap(ts) {
+		ts = append(make([]*connTask, 0, max(2*cap(ts), 64)), ts...)
+	}
+	return append(ts, t)
+}
 
 // removeLocked takes t out of the slice, if it is still there: the last
 // entry takes its place. The caller holds mu.

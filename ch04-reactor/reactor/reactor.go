@@ -542,11 +542,13 @@ func (r *Reactor) remember(g *Registration, fd int) error {
 		r.gen++ // 0 means untagged; after 1<<32 registrations
 	}
 	g.r, g.fd, g.gen = r, fd, r.gen
+	if fd >= cap(r.regs) { // a new array, twice as large or more
+		t := make([]*Registration, fd+1, max(2*cap(r.regs), fd+1))
+		copy(t, r.regs)
+		r.regs = t
+	}
 	if fd >= len(r.regs) {
-		// Past the end are only nils (forget keeps it so), and
-		// append grows the array by a share of its size, as it does
-		// for any slice, so growing costs little per descriptor.
-		r.regs = append(r.regs, make([]*Registration, fd+1-len(r.regs))...)
+		r.regs = r.regs[:fd+1] // past the end are only nils (see forget)
 	}
 	r.regs[fd] = g
 	return nil

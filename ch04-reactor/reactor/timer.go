@@ -126,7 +126,7 @@ func (h timerHeap) siftDown(i int) {
 
 // push adds e and returns its index.
 func (h *timerHeap) push(e timerWhen) int {
-	*h = append(*h, e)
+	*h = append(grow(*h), e)
 	return h.siftUp(len(*h) - 1)
 }
 
@@ -397,3 +397,15 @@ func (s *sleep) Cancel() {
 // ANCHOR_END: sleep-cancel
 
 // ANCHOR_END: timers
+
+// grow returns s with room for one more element: s itself while it has
+// room, else a copy with twice the capacity. append grows a large slice
+// by a quarter at a time (nextslicecap in runtime/slice.go), so that a
+// slice grown one element at a time to n leaves old arrays of about 4n
+// elements behind for the collector; doubling leaves about n.
+func grow[E any](s []E) []E {
+	if len(s) < cap(s) {
+		return s
+	}
+	return append(make([]E, 0, max(2*cap(s), 8)), s...)
+}

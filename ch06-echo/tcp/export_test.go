@@ -20,7 +20,7 @@ func ConnClosed(c *Conn) bool { return c.closed }
 // and not yet written back, and whether it holds a pooled buffer.
 func EchoHeld(f future.Future[future.Result[int64]]) (held int, buffered bool) {
 	e := f.(*Echoing)
-	return len(e.out), e.buf != nil
+	return int(e.end - e.off), e.buf != nil
 }
 
 // Backoff is l's current pause after running out of descriptors, or 0.

@@ -27,7 +27,7 @@ import (
 // sockets, which allocate nothing in Go.
 func TestIdleConnObjects(t *testing.T) {
 	const n = 500
-	const maxIdleBytes = 304   // Conn 160, Echo 64, table and timer heap 50
+	const maxIdleBytes = 272   // Conn 160, Echo 48, table and timer heap 64
 	const maxAcceptBytes = 224 // the Conn, 160 B, and the table's growth
 	r, err := reactor.New()
 	if err != nil {
