@@ -2,6 +2,7 @@ package sched
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"sync/atomic"
 
 	"github.com/asyncbook/asyncbook/ch02-futures/future"
@@ -306,6 +307,9 @@ func (w *worker) park() *header {
 	}
 	w.parks.Add(1)
 	if driver {
+		// Yield first: what this goroutine readied runs now, not after
+		// Go's sysmon takes the P from a thread asleep in the kernel.
+		runtime.Gosched()
 		wakers := rt.reactor.Turn(true, w.wakers[:0])
 		w.unidle(driver)
 		return w.enqueue(wakers)
