@@ -91,7 +91,9 @@ func (w *worker) next() *header {
 	w.tick++
 	if w.tick%eventInterval == 0 {
 		// Fairness: a worker with a full ring would never look at the
-		// global queue or the reactor. Every 61 polls it does.
+		// global queue or the reactor, nor let another goroutine have
+		// its P. Every 61 polls it does.
+		runtime.Gosched()
 		w.peekReactor()
 		if h := w.rt.global.popInto(&w.ring, 1); h != nil {
 			return h

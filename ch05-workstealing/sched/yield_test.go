@@ -48,3 +48,36 @@ func TestDriverYieldsBeforeSleeping(t *testing.T) {
 			" the task started ran only after the worker slept", k, rounds)
 	}
 }
+
+// TestBusyWorkerYields runs one worker on one P (GOMAXPROCS 1) and a
+// task that wakes itself at every poll, so that the worker never runs
+// out of work. At its first poll it starts a goroutine, and it ends once
+// that goroutine has run. The worker yields to Go's scheduler every 61
+// polls, so the goroutine runs within a few hundred polls (Go runs the
+// yielding goroutine first once in 61 schedules). Without the yield it
+// would wait for sysmon to preempt the worker, after 10ms of polls.
+func TestBusyWorkerYields(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	rt := newRT(t, 1)
+	var ran atomic.Bool
+	polls := 0
+	task := future.Func[int](func(cx *future.Context) future.Poll[int] {
+		polls++
+		switch {
+		case polls == 1:
+			go ran.Store(true)
+		case ran.Load():
+			return future.Done(polls)
+		}
+		cx.Waker().Wake()
+		return future.Pending[int]()
+	})
+	got, err := join(t, rt, sched.Spawn(rt, future.Future[int](task)), "the task")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got > 10*61 {
+		t.Errorf("the goroutine ran after %d polls of a busy worker,"+
+			" want at most %d", got, 10*61)
+	}
+}
