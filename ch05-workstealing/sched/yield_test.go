@@ -52,12 +52,14 @@ func TestDriverYieldsBeforeSleeping(t *testing.T) {
 // TestBusyWorkerYields runs one worker on one P (GOMAXPROCS 1) and a
 // task that wakes itself at every poll, so that the worker never runs
 // out of work. At its first poll it starts a goroutine, and it ends once
-// that goroutine has run. The worker yields to Go's scheduler every 61
-// polls, so the goroutine runs within a few hundred polls (Go runs the
-// yielding goroutine first once in 61 schedules). Without the yield it
-// would wait for sysmon to preempt the worker, after 10ms of polls.
+// that goroutine has run. With yieldEvery set to zero, the worker yields
+// to Go's scheduler at every 61st poll, so the goroutine runs within a
+// few hundred polls (Go runs the yielding goroutine first once in 61
+// schedules). Without the yield it would wait for sysmon to preempt the
+// worker, after 10ms of polls.
 func TestBusyWorkerYields(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	defer sched.SetYieldEvery(0)()
 	rt := newRT(t, 1)
 	var ran atomic.Bool
 	polls := 0
