@@ -2,7 +2,9 @@ package sched
 
 import (
 	"math/rand/v2"
+	"runtime"
 	"sync/atomic"
+	"time"
 
 	"github.com/asyncbook/asyncbook/ch02-futures/future"
 )
@@ -26,6 +28,12 @@ const (
 	stealRounds = 4
 )
 
+// yieldEvery is how long a busy worker may keep its P before it lets Go's
+// scheduler run another goroutine there: well under the 10ms after which
+// sysmon preempts a goroutine (forcePreemptNS in runtime/proc.go). A var,
+// so that a test can make every 61st poll yield.
+var yieldEvery = time.Millisecond
+
 // ANCHOR: worker
 
 // ANCHOR: worker-type
@@ -41,7 +49,8 @@ type worker struct {
 	lifos int     // how many times in a row lifo has been run
 	tick  uint32  // polls so far, for the every-61 checks
 
-	cx future.Context // the Context of the poll under way (workerOf)
+	cx      future.Context // the Context of the poll under way (workerOf)
+	yielded time.Time      // when it last let Go run another goroutine
 
 	spinning bool          // counted in rt.nspinning
 	token    chan struct{} // wakes the worker from park (capacity 1)
@@ -92,7 +101,9 @@ func (w *worker) next() *header {
 	w.tick++
 	if w.tick%eventInterval == 0 {
 		// Fairness: a worker with a full ring would never look at the
-		// global queue or the reactor. Every 61 polls it does.
+		// global queue or the reactor, nor let another goroutine have
+		// its P. Every 61 polls it does.
+		w.yield()
 		w.peekReactor()
 		if h := w.rt.global.popInto(&w.ring, 1); h != nil {
 			return h
@@ -120,6 +131,23 @@ func (w *worker) local() *header {
 }
 
 // ANCHOR_END: next
+
+// ANCHOR: yield
+
+// yield lets Go's scheduler run the other goroutines waiting for this
+// worker's P (runtime.Gosched), unless it did so less than yieldEvery
+// ago: a worker is a goroutine that never returns, and with one P they
+// would otherwise wait for sysmon to preempt it. One clock read per 61
+// polls is cheap; a Gosched per 61 polls was not, with two workers.
+func (w *worker) yield() {
+	if time.Since(w.yielded) < yieldEvery {
+		return
+	}
+	runtime.Gosched()
+	w.yielded = time.Now()
+}
+
+// ANCHOR_END: yield
 
 // ANCHOR: push
 
@@ -308,6 +336,9 @@ func (w *worker) park() *header {
 	}
 	w.parks.Add(1)
 	if driver {
+		// Yield first: what this goroutine readied runs now, not after
+		// Go's sysmon takes the P from a thread asleep in the kernel.
+		runtime.Gosched()
 		wakers := rt.reactor.Turn(true, w.wakers[:0])
 		w.unidle(driver)
 		return w.enqueue(wakers)
