@@ -26,16 +26,7 @@ func (n *wakes) Wake() { *n++ }
 // something, it makes one wait, allocates nothing, and wakes what the
 // wait made ready.
 func TestPeekWatchesNothing(t *testing.T) {
-	r, err := reactor.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
-	if reactortest.InNetpoller() {
-		if err := r.UseNetpoller(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	r := testReactor(t)
 	rt := stillRuntime(1)
 	rt.reactor = r
 	w := rt.workers[0]
@@ -95,4 +86,22 @@ func TestPeekWatchesNothing(t *testing.T) {
 		t.Fatalf("peeks woke a due timer's waker %d times, want 1", woken)
 	}
 	peeks("the timer fired", 0)
+}
+
+// testReactor returns a new reactor for a Runtime built by hand, closed
+// when the test ends, and asleep in Go's netpoller when the suite runs
+// there (reactortest.SuiteInNetpoller).
+func testReactor(t *testing.T) *reactor.Reactor {
+	t.Helper()
+	r, err := reactor.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	if reactortest.InNetpoller() {
+		if err := r.UseNetpoller(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return r
 }

@@ -12,16 +12,7 @@ import (
 // wakepRuntime returns a Runtime of two workers, never started, whose
 // worker 0 counts as parked in the reactor, and the reactor.
 func wakepRuntime(t *testing.T) (*Runtime, *reactor.Reactor) {
-	r, err := reactor.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.Close() })
-	if reactortest.InNetpoller() {
-		if err := r.UseNetpoller(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	r := testReactor(t)
 	rt := stillRuntime(2)
 	rt.reactor = r
 	rt.nidle.Store(1)
