@@ -9,21 +9,8 @@ import (
 	"testing"
 
 	"github.com/asyncbook/asyncbook/cmd/book/figure"
+	"github.com/asyncbook/asyncbook/cmd/book/mdbook/mdbooktest"
 )
-
-// writeTree writes files (slash-separated names relative to root).
-func writeTree(t *testing.T, root string, files map[string]string) {
-	t.Helper()
-	for name, data := range files {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o666); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 // stampOnly stands in for the charts command: it writes, for each data
 // file, an SVG that holds nothing but the data file's stamp.
@@ -52,7 +39,7 @@ func benchBook(t *testing.T, second string) string {
 	}
 	root := t.TempDir()
 	const shared = "echo run >>runs.log; printf 'cpu: Fake\\nBenchmarkX/a-4 1 5 ns/op\\nBenchmarkX/b-4 1 7 ns/op\\n'"
-	writeTree(t, root, map[string]string{
+	mdbooktest.WriteFiles(t, root, map[string]string{
 		"mdbook.toml":     "[book]\nsrc = \"book\"\n",
 		"book/SUMMARY.md": "- [A](a.md)\n",
 		"book/a.md":       "# A\n\n![x](figures/x.svg)\n\n![y](figures/y.svg)\n\n![z](figures/z.svg)\n",

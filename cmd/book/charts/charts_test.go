@@ -12,21 +12,14 @@ import (
 	"github.com/asyncbook/asyncbook/cmd/book/figure"
 )
 
-const sample = `# command: go test -bench X ./x
-# title: T
-# unit: ns/task
-# ours: ours
-# theirs: theirs
-# bar: spawn | X/ours | X/theirs
-goos: linux
-cpu: Test CPU
-BenchmarkX/ours-2     3  100 ns/op  30 ns/task
-BenchmarkX/ours-2     3  100 ns/op  10 ns/task
-BenchmarkX/ours-2     3  100 ns/op  20 ns/task
-BenchmarkX/theirs-8   3  100 ns/op  40 ns/task
-BenchmarkX/theirs-8   3  100 ns/op  60 ns/task
-PASS
-`
+// sample is figure's test data file: two series over three and two runs.
+var sample = func() string {
+	b, err := os.ReadFile("../figure/testdata/sample.txt")
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 // drawnAlike draws the data file twice, fails unless the two drawings are
 // the same bytes, reports each of wants the SVG does not contain, and

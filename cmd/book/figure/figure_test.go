@@ -1,25 +1,20 @@
 package figure
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
 
-const sample = `# command: go test -bench X ./x
-# title: T
-# unit: ns/task
-# ours: ours
-# theirs: theirs
-# bar: spawn | X/ours | X/theirs
-goos: linux
-cpu: Test CPU
-BenchmarkX/ours-2     3  100 ns/op  30 ns/task
-BenchmarkX/ours-2     3  100 ns/op  10 ns/task
-BenchmarkX/ours-2     3  100 ns/op  20 ns/task
-BenchmarkX/theirs-8   3  100 ns/op  40 ns/task
-BenchmarkX/theirs-8   3  100 ns/op  60 ns/task
-PASS
-`
+// sample is a data file of two series over three and two runs. The
+// charts command's tests draw the same file.
+var sample = func() string {
+	b, err := os.ReadFile("testdata/sample.txt")
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}()
 
 // TestStats checks the median and range, across GOMAXPROCS suffixes.
 func TestStats(t *testing.T) {

@@ -2,11 +2,12 @@ package mdbook
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/asyncbook/asyncbook/cmd/book/mdbook/mdbooktest"
 )
 
 // resolver writes files (path: content) under a new directory and
@@ -14,15 +15,7 @@ import (
 func resolver(t *testing.T, files map[string]string) (*Resolver, string) {
 	t.Helper()
 	root := t.TempDir()
-	for name, data := range files {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(data), 0o666); err != nil {
-			t.Fatal(err)
-		}
-	}
+	mdbooktest.WriteFiles(t, root, files)
 	r, err := NewResolver(root)
 	if err != nil {
 		t.Fatal(err)
