@@ -263,8 +263,10 @@ func (s *bookServer) remove(cx *future.Context, t *connTask, facts ...any) {
 	w := s.parked
 	s.parked = nil
 	s.mu.Unlock()
-	facts = append([]any{"remote", t.echo.Conn().RemoteAddr()}, facts...)
-	s.log.Debug("closed", facts...)
+	if s.log.Enabled(context.Background(), slog.LevelDebug) {
+		facts = append([]any{"remote", t.echo.Conn().RemoteAddr()}, facts...)
+		s.log.Debug("closed", facts...)
+	}
 	switch {
 	case w == nil:
 	case cx != nil:

@@ -175,7 +175,7 @@ func readCounters(reg *Registration, fd, n int, got *atomic.Int64) error {
 // reused. Each pipe holds a byte before it is registered, so its first
 // Readable must be done with nil (the kernel reports the edge when the
 // descriptor is added); a Readable still pending when its Registration is
-// deregistered must be done with ErrClosed. At the end the map is empty.
+// deregistered must be done with ErrClosed. At the end the table is empty.
 func TestConcurrentRegisterDeregister(t *testing.T) {
 	const workers, rounds = 8, 300
 	r := newReactor(t)
@@ -197,7 +197,7 @@ func TestConcurrentRegisterDeregister(t *testing.T) {
 	left := len(r.regs)
 	r.regsMu.Unlock()
 	if left != 0 {
-		t.Errorf("%d registrations left in the map after every Deregister", left)
+		t.Errorf("%d registrations left in the table after every Deregister", left)
 	}
 }
 

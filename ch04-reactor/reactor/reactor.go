@@ -138,9 +138,9 @@ func (r *Reactor) Close() error {
 	r.parkMu.Lock()
 	defer r.parkMu.Unlock()
 
-	// From here on no Register, Deregister or Unpark makes a system call,
-	// and no Register adds to the table: each looks at closed under
-	// kernelMu first.
+	// From here on no Register, Deregister or Unpark makes a system call:
+	// each looks at closed under kernelMu first. A Register that has put
+	// its Registration in the table takes it out again (ErrClosed).
 	r.kernelMu.Lock()
 	if r.closed.Load() {
 		r.kernelMu.Unlock()

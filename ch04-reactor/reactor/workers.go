@@ -68,7 +68,7 @@ func (r *Reactor) Turn(block bool, wakers []future.Waker) []future.Waker {
 // registered descriptor, or a timer in the heap (cancelled or not). If it
 // has neither, a turn that does not wait can find nothing but the
 // cross-thread wake-up, which only ends a wait early. Watching makes no
-// system call; it holds the map's lock and the timers' for a length
+// system call; it holds the table's lock and the timers' for a length
 // each, which a worker can afford every 61 polls (Go's findRunnable
 // reads netpollAnyWaiters, runtime/netpoll.go, for the same purpose).
 // The answer may be out of date as soon as it is given: a Register or a
