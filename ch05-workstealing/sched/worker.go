@@ -351,9 +351,12 @@ func (w *worker) park() *header {
 // ANCHOR_END: park
 
 // idle counts w as idle: parked in the reactor, if it is the driver, or
-// on the idle stack.
+// on the idle stack. It also forgets the last poll's Context, which
+// names that poll's task: an idle worker must not keep a finished task,
+// and its result, from the collector.
 func (w *worker) idle(driver bool) {
 	rt := w.rt
+	w.cx = future.Context{}
 	rt.nidle.Add(1)
 	if driver {
 		rt.inReactor.Store(true)
