@@ -49,7 +49,7 @@ type worker struct {
 	lifos int     // how many times in a row lifo has been run
 	tick  uint32  // polls so far, for the every-61 checks
 
-	cx      future.Context // the Context of the poll under way (workerOf)
+	cx      future.Context // the latest poll's Context; zero when idle
 	yielded time.Time      // when it last let Go run another goroutine
 
 	spinning bool          // counted in rt.nspinning
