@@ -27,11 +27,15 @@
 // workers' rings, taking half of the first non-empty one it finds. Every
 // 61st poll it looks at the global queue first and gives the reactor a
 // turn that does not block, so that neither can be starved by a worker
-// that always has local work.
+// that always has local work; at the same point, at most once a
+// millisecond, it lets Go's scheduler run another goroutine on its P
+// (runtime.Gosched), so that the goroutines a worker that never returns
+// shares a P with do not wait for sysmon to preempt it.
 //
-// A worker that finds nothing parks. The first to park takes the
-// reactor's blocking turn, with the earliest timer as its timeout; the
-// others park on a token of their own. When the turn returns, that worker
+// A worker that finds nothing parks. The first to park yields to Go's
+// scheduler once, so that what it readied runs before it sleeps, then
+// takes the reactor's blocking turn, with the earliest timer as its
+// timeout; the others park on a token of their own. When the turn returns, that worker
 // queues the tasks it made ready on its own ring, in one batch, and wakes
 // one idle worker to steal from it if there was more than one.
 //

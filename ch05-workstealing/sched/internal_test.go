@@ -191,3 +191,17 @@ func TestPopIntoBatch(t *testing.T) {
 			next, g.n.Load(), g.first, g.last)
 	}
 }
+
+// TestParkForgetsLastTask parks a worker whose Context still names the
+// task it polled last: once it is parked (here: told to stop, since the
+// runtime is closing), its Context must not keep that task reachable.
+func TestParkForgetsLastTask(t *testing.T) {
+	rt := stillRuntime(1)
+	rt.closing.Store(true)
+	w := rt.workers[0]
+	w.cx = *future.NewContext(idleTask(rt))
+	w.park()
+	if wk := w.cx.Waker(); wk != nil {
+		t.Errorf("after park, the worker's Context holds %v; want nil", wk)
+	}
+}

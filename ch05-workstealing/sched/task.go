@@ -186,9 +186,6 @@ func (t *JoinHandle[T]) fail(w *worker, v any) {
 		return
 	}
 	t.finish(w, future.Err[T](executor.ErrGoexit))
-	if w != nil {
-		w.goexited = true
-	}
 }
 
 // ANCHOR_END: poll
@@ -225,7 +222,7 @@ func (t *JoinHandle[T]) finish(w *worker, r future.Result[T]) {
 	if w != nil && w.wakeNext(waiter) {
 		return
 	}
-	h.rt.callWaker(w, waiter, nil)
+	h.rt.callWaker(waiter, nil)
 }
 
 // ANCHOR_END: finish

@@ -49,14 +49,13 @@ type worker struct {
 	lifos int     // how many times in a row lifo has been run
 	tick  uint32  // polls so far, for the every-61 checks
 
-	cx      future.Context // the Context of the poll under way (workerOf)
+	cx      future.Context // the latest poll's Context; zero when idle
 	yielded time.Time      // when it last let Go run another goroutine
 
 	spinning bool          // counted in rt.nspinning
 	token    chan struct{} // wakes the worker from park (capacity 1)
 	parked   bool          // on rt.idle; guarded by rt.idleMu
 	handoff  bool          // woken by wakep as the spinner; under rt.idleMu
-	goexited bool          // a task called runtime.Goexit on this goroutine
 
 	live   shard     // the tasks that first pended on this worker
 	spill  []*header // batches the closed global queue refused
@@ -71,9 +70,9 @@ type worker struct {
 
 // main is the worker's goroutine: take a task, run it, until Shutdown.
 func (w *worker) main() {
+	stopped := false
 	defer func() {
-		if w.goexited { // the goroutine is ending; the worker is not
-			w.goexited = false
+		if !stopped { // runtime.Goexit ended the goroutine, not the worker
 			go w.main()
 			return
 		}
@@ -82,11 +81,12 @@ func (w *worker) main() {
 	for !w.rt.closing.Load() {
 		h := w.next()
 		if h == nil {
-			return
+			break
 		}
 		w.polls.Add(1)
 		h.self.run(w)
 	}
+	stopped = true
 }
 
 // ANCHOR_END: worker-main
@@ -351,9 +351,12 @@ func (w *worker) park() *header {
 // ANCHOR_END: park
 
 // idle counts w as idle: parked in the reactor, if it is the driver, or
-// on the idle stack.
+// on the idle stack. It also forgets the last poll's Context, which
+// names that poll's task: an idle worker must not keep a finished task,
+// and its result, from the collector.
 func (w *worker) idle(driver bool) {
 	rt := w.rt
+	w.cx = future.Context{}
 	rt.nidle.Add(1)
 	if driver {
 		rt.inReactor.Store(true)
@@ -475,7 +478,7 @@ func (w *worker) queueGlobal(wakers []future.Waker) {
 		}
 		rt.wakep()
 	}
-	w.wakers = rt.callWakers(w, others)
+	w.wakers = rt.callWakers(others)
 }
 
 // ANCHOR_END: queue-global
@@ -515,7 +518,7 @@ func (w *worker) enqueue(wakers []future.Waker) *header {
 		w.pushNext(first)
 		first = nil
 	}
-	w.wakers = w.rt.callWakers(w, others)
+	w.wakers = w.rt.callWakers(others)
 	return first
 }
 
@@ -525,31 +528,27 @@ func (w *worker) enqueue(wakers []future.Waker) *header {
 
 // callWakers calls every waker in wks with callWaker, clears wks and
 // returns it, emptied, for reuse.
-func (rt *Runtime) callWakers(w *worker, wks []future.Waker) []future.Waker {
+func (rt *Runtime) callWakers(wks []future.Waker) []future.Waker {
 	for i, wk := range wks {
 		wks[i] = nil
-		rt.callWaker(w, wk, wks[i+1:])
+		rt.callWaker(wk, wks[i+1:])
 	}
 	return wks[:0]
 }
 
 // ANCHOR: call-waker
 
-// callWaker calls wk.Wake for a worker w between tasks (or for Shutdown,
-// with w nil), and contains what the waker's code may do, as poll does
-// for a task's. A panic is recorded, and the caller goes on. A call of
-// runtime.Goexit ends this goroutine whatever we do: it is recorded,
-// the wakers after wk (rest) are called on a new goroutine, and w is
-// told to move to one too.
-func (rt *Runtime) callWaker(w *worker, wk future.Waker,
-	rest []future.Waker) {
+// callWaker calls wk.Wake for a worker between tasks (or for Shutdown),
+// and contains what the waker's code may do, as poll does for a task's.
+// A panic is recorded, and the caller goes on. A call of runtime.Goexit
+// ends this goroutine whatever we do: it is recorded, the wakers after
+// wk (rest) are called on a new goroutine, and a worker that called it
+// goes on in a new goroutine too (main).
+func (rt *Runtime) callWaker(wk future.Waker, rest []future.Waker) {
 	ok := false
 	defer func() {
 		if ok || !rt.stray(recover()) {
 			return // returned, or panicked: the caller goes on
-		}
-		if w != nil {
-			w.goexited = true
 		}
 		if len(rest) > 0 {
 			// Counted as a worker, so that Shutdown waits for it and
@@ -558,7 +557,7 @@ func (rt *Runtime) callWaker(w *worker, wk future.Waker,
 			rt.stopped.Add(1)
 			go func() {
 				defer rt.stopped.Done()
-				rt.callWakers(nil, rest)
+				rt.callWakers(rest)
 			}()
 		}
 	}()
