@@ -61,6 +61,7 @@
 package main
 
 import (
+	"bufio"
 	"flag"
 	"fmt"
 	"io"
@@ -179,7 +180,12 @@ func runWith(args []string, stdout, stderr io.Writer, sigs <-chan os.Signal) int
 		if fs.NFlag() > 1 {
 			return usageError("-shortread takes no other flag")
 		}
-		if err := shortReadDemo(stdout); err != nil {
+		out := bufio.NewWriter(stdout)
+		err := shortReadDemo(out)
+		if ferr := out.Flush(); err == nil {
+			err = ferr
+		}
+		if err != nil {
 			return cmd.Fail(err)
 		}
 		return 0
