@@ -86,16 +86,7 @@ func TestTaskSetGrowsByDoubling(t *testing.T) {
 // own allocations count.
 func TestAddAllocatesNothing(t *testing.T) {
 	const n = 100
-	s := &bookServer{
-		log:     slog.New(slog.NewTextHandler(io.Discard, nil)), // Info
-		connSet: newConnSet(2 * n),
-		tasks:   make([]*connTask, 0, 2*n),
-	}
-	tasks := make([]connTask, n+1)
-	for i := range tasks {
-		tasks[i].s = s
-		tasks[i].echo.Start(new(tcp.Conn))
-	}
+	s, tasks := quietServer(n)
 	i := 0
 	allocs := testing.AllocsPerRun(n, func() {
 		s.add(&tasks[i], func() *sched.JoinHandle[struct{}] { return nil })
@@ -113,15 +104,8 @@ func TestAddAllocatesNothing(t *testing.T) {
 // connection that ended).
 func TestRemoveAllocatesNothing(t *testing.T) {
 	const n = 100
-	s := &bookServer{
-		log:     slog.New(slog.NewTextHandler(io.Discard, nil)), // Info
-		connSet: newConnSet(2 * n),
-		tasks:   make([]*connTask, 0, 2*n),
-	}
-	tasks := make([]connTask, n+1)
+	s, tasks := quietServer(n)
 	for i := range tasks {
-		tasks[i].s = s
-		tasks[i].echo.Start(new(tcp.Conn))
 		s.add(&tasks[i], func() *sched.JoinHandle[struct{}] { return nil })
 	}
 	i := 0
@@ -136,4 +120,21 @@ func TestRemoveAllocatesNothing(t *testing.T) {
 	if s.open() != 0 {
 		t.Errorf("%d connections open after every one was removed", s.open())
 	}
+}
+
+// quietServer returns a book server that logs at Info (no debug lines),
+// with room for 2n connections, and n+1 connection tasks on it, not yet
+// added: what the allocation tests of add and remove start from.
+func quietServer(n int) (*bookServer, []connTask) {
+	s := &bookServer{
+		log:     slog.New(slog.NewTextHandler(io.Discard, nil)), // Info
+		connSet: newConnSet(2 * n),
+		tasks:   make([]*connTask, 0, 2*n),
+	}
+	tasks := make([]connTask, n+1)
+	for i := range tasks {
+		tasks[i].s = s
+		tasks[i].echo.Start(new(tcp.Conn))
+	}
+	return s, tasks
 }
